@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.db.models import Count, Q
+
+from community.pagination import KeysetPage, keyset_paginate
+from groups.selectors import posts_visible_to
+
+from .models import Post
+
+FEED_ORDERING = ["-created_at", "-pk"]
+
+
+def feed_for_member(user, *, cursor: str | None = None, size: int = 20) -> KeysetPage[Post]:
+    """Newest posts the member may read (groups.selectors decides), with author,
+    group and the comment count joined so the page needs no further query."""
+    queryset = (
+        posts_visible_to(user)
+        .select_related("author__profile", "group")
+        .annotate(comment_count=Count("comments", filter=Q(comments__deleted_at__isnull=True)))
+    )
+    return keyset_paginate(queryset, ordering=FEED_ORDERING, cursor=cursor, size=size)
