@@ -90,7 +90,7 @@ messages: install
 
 check-deploy: install
 	DEBUG=false SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
-	ALLOWED_HOSTS=buzz.example.com $(PY) manage.py check --deploy --fail-level WARNING
+	ALLOWED_HOSTS=buzz.example.com EMAIL_HOST=smtp.example.com $(PY) manage.py check --deploy --fail-level WARNING
 
 bench: install
 	$(PY) -m bench

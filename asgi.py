@@ -3,11 +3,12 @@
 Run with `daphne asgi:application`.
 """
 
-import os
+from community.startup import load_settings_or_exit
 
-from django.core.asgi import get_asgi_application
+load_settings_or_exit()
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "community.settings")
+from django.core.asgi import get_asgi_application  # noqa: E402
+
 # Set up Django (apps, settings) before importing anything that touches models.
 django_asgi_app = get_asgi_application()
 

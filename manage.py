@@ -1,10 +1,11 @@
 #!/usr/bin/env python
-import os
 import sys
+
+from community.startup import load_settings_or_exit
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "community.settings")
+    load_settings_or_exit()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -72,8 +72,10 @@ def keyset_paginate[M: Model](
         for index in reversed(range(len(fields))):
             op = "lt" if ordering[index].startswith("-") else "gt"
             strictly = Q(**{f"{fields[index]}__{op}": values[index]})
-            after = strictly if index == len(fields) - 1 else strictly | (
-                Q(**{fields[index]: values[index]}) & after
+            after = (
+                strictly
+                if index == len(fields) - 1
+                else strictly | (Q(**{fields[index]: values[index]}) & after)
             )
         queryset = queryset.filter(after)
     rows = list(queryset[: size + 1])

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,7 +15,7 @@ class Post(models.Model):
     )
     body = models.TextField(_("body"))
     is_announcement = models.BooleanField(_("announcement"), default=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -36,7 +37,7 @@ class Comment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
     )
     body = models.TextField(_("body"))
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

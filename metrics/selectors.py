@@ -24,7 +24,9 @@ def community_totals(*, now: dt.datetime | None = None) -> CommunityTotals:
     return CommunityTotals(
         members=get_user_model().objects.filter(is_active=True).count(),
         groups=Group.objects.filter(archived_at__isnull=True).count(),
-        posts_last_30_days=Post.objects.filter(created_at__gte=since, deleted_at__isnull=True).count(),
+        posts_last_30_days=Post.objects.filter(
+            created_at__gte=since, deleted_at__isnull=True
+        ).count(),
         comments_last_30_days=Comment.objects.filter(
             created_at__gte=since, deleted_at__isnull=True
         ).count(),

@@ -1,0 +1,411 @@
+"""A realistic demo organisation, deterministic for a given seed.
+
+Bulk inserts keep it quick at scale (`--people 50000`); the same password hash
+is reused for every demo account so hashing does not dominate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from faker import Faker
+from taggit.models import Tag, TaggedItem
+
+from cms.models import ItemKind, ShareableItemPage, SocialHubPage
+from feed.models import Comment, Post
+from groups.models import Group, Membership, Role, Visibility
+from profiles.models import Department, Profile, User
+
+DEMO_ADMIN = ("admin", "buzz-demo-admin")
+DEMO_MEMBER = ("member", "buzz-demo-member")
+DEMO_PASSWORD = "buzz-demo-password"
+BATCH = 2000
+
+DEPARTMENTS = [
+    "Retail Banking",
+    "Wholesale Banking",
+    "Tech & Platforms",
+    "Risk Management",
+    "Finance",
+    "Human Resources",
+    "Marketing & Communications",
+    "Legal & Compliance",
+    "Customer Service",
+    "Data & Analytics",
+    "Sustainability Office",
+    "Operations",
+]
+LOCATIONS = ["Amsterdam", "Brussels", "Bucharest", "Warsaw", "Manila", "Frankfurt", "Madrid"]
+JOB_TITLES = [
+    "Software Engineer",
+    "Product Owner",
+    "Data Scientist",
+    "Risk Analyst",
+    "Agile Coach",
+    "Customer Journey Expert",
+    "Financial Controller",
+    "HR Business Partner",
+    "Marketing Specialist",
+    "Compliance Officer",
+    "Site Reliability Engineer",
+    "Mortgage Advisor",
+    "Chapter Lead",
+    "UX Designer",
+    "Legal Counsel",
+]
+EXPERTISE = [
+    "Kubernetes",
+    "Python",
+    "Java",
+    "Kafka",
+    "PostgreSQL",
+    "Terraform",
+    "Azure",
+    "AWS",
+    "IFRS 17",
+    "Basel IV",
+    "Mortgage pricing",
+    "Credit risk",
+    "AML",
+    "KYC",
+    "GDPR",
+    "Machine learning",
+    "Data governance",
+    "Power BI",
+    "Agile coaching",
+    "Scrum",
+    "Customer journeys",
+    "UX research",
+    "Accessibility",
+    "Payments",
+    "SEPA",
+    "Open banking",
+    "ESG reporting",
+    "Climate risk",
+    "Treasury",
+    "Negotiation",
+    "Employer branding",
+    "Social media",
+    "Copywriting",
+    "Public speaking",
+    "Change management",
+    "Coaching",
+    "Security",
+    "Observability",
+    "React",
+    "Django",
+    "Elasticsearch",
+    "Redis",
+]
+GROUPS = [
+    ("Platform Engineering", Visibility.OPEN, ["Kubernetes", "Terraform", "Observability"]),
+    ("Python Guild", Visibility.OPEN, ["Python", "Django"]),
+    ("Agile Way of Working", Visibility.OPEN, ["Agile coaching", "Scrum"]),
+    ("IFRS 17 Programme", Visibility.CLOSED, ["IFRS 17", "Treasury"]),
+    ("Mortgage Pricing", Visibility.CLOSED, ["Mortgage pricing", "Credit risk"]),
+    ("Sustainability Champions", Visibility.OPEN, ["ESG reporting", "Climate risk"]),
+    ("Women in Tech", Visibility.OPEN, ["Coaching", "Public speaking"]),
+    ("Data & AI Community", Visibility.OPEN, ["Machine learning", "Data governance"]),
+    ("Customer Obsessed", Visibility.OPEN, ["Customer journeys", "UX research"]),
+    ("Security Champions", Visibility.CLOSED, ["Security", "GDPR"]),
+    ("Reorganisation Steering", Visibility.SECRET, ["Change management"]),
+    ("MT Sounding Board", Visibility.SECRET, ["Negotiation"]),
+    ("Social Media Ambassadors", Visibility.OPEN, ["Social media", "Copywriting"]),
+    ("Payments Tribe", Visibility.OPEN, ["Payments", "SEPA", "Open banking"]),
+    ("Accessibility Matters", Visibility.OPEN, ["Accessibility", "React"]),
+    ("Running Club Amsterdam", Visibility.OPEN, []),
+]
+POST_OPENERS = [
+    "Does anyone have experience with {tag}? We are looking at it for next quarter.",
+    "Great session today on {tag}, slides are in the team folder.",
+    "Question: what is our current standard for {tag}?",
+    "Looking for a colleague who knows {tag} to review a proposal this week.",
+    "Lessons learned from our {tag} migration: start small, measure everything.",
+    "We are hiring! Our team needs someone strong in {tag}.",
+    "Who is joining the {tag} meetup on Thursday?",
+    "Sharing a short write-up on how we use {tag} in production.",
+]
+COMMENTS = [
+    "Thanks for sharing!",
+    "Happy to help, send me a message.",
+    "We did this last year, let's compare notes.",
+    "Great question, following.",
+    "Count me in.",
+    "Have a look at the guild wiki, there is a good page on this.",
+    "Congrats to the team!",
+    "Interesting, how did you measure the impact?",
+]
+HUB_ITEMS = [
+    (
+        ItemKind.ARTICLE,
+        "How we made mobile banking faster",
+        "Our engineers cut app start time in half.",
+    ),
+    (ItemKind.VACANCY, "We are hiring Site Reliability Engineers", "Join the platform team."),
+    (ItemKind.PRESS_RELEASE, "Annual sustainability report published", "Our progress on climate."),
+    (ItemKind.EVENT, "Tech Meetup: Kubernetes at scale", "An evening with our platform team."),
+    (ItemKind.VIDEO, "A day in the life of a data scientist", "Three minutes behind the scenes."),
+    (ItemKind.ARTICLE, "Five tips for safer online payments", "Helpful advice for customers."),
+]
+
+
+@dataclass
+class SeedSummary:
+    people: int
+    departments: int
+    groups: int
+    posts: int
+    comments: int
+    hub_items: int
+
+
+Progress = Callable[[Iterable, str, int], Iterable]
+
+
+def _no_progress(items: Iterable, label: str, total: int) -> Iterable:
+    return items
+
+
+def _batches(total: int) -> list[range]:
+    return [range(start, min(start + BATCH, total)) for start in range(0, total, BATCH)]
+
+
+def seed_demo(
+    *, people: int = 200, seed: int = 42, progress: Progress = _no_progress
+) -> SeedSummary:
+    """Create a demo organisation of `people` members (plus the demo admin and member)."""
+    rng = random.Random(seed)
+    fake = Faker(["en_GB", "nl_NL"])
+    fake.seed_instance(seed)
+    now = timezone.now()
+
+    with transaction.atomic():
+        departments = Department.objects.bulk_create(
+            [Department(name=name, slug=slugify(name)) for name in DEPARTMENTS]
+        )
+        tags = {
+            name: Tag.objects.get_or_create(name=name, defaults={"slug": slugify(name)})[0]
+            for name in EXPERTISE
+        }
+        users, profiles = _seed_people(rng, fake, people, departments, progress)
+        groups = _seed_groups(rng, users, tags, people, progress)
+        posts = _seed_posts(rng, users, groups, now, people, progress)
+        comment_count = _seed_comments(rng, users, posts, now, progress)
+        _tag_profiles(rng, profiles, list(tags.values()))
+        hub_items = _seed_hub(rng)
+
+    return SeedSummary(
+        people=len(users),
+        departments=len(departments),
+        groups=len(groups),
+        posts=len(posts),
+        comments=comment_count,
+        hub_items=hub_items,
+    )
+
+
+def _seed_people(rng, fake, count, departments, progress):
+    member_hash = make_password(DEMO_PASSWORD)
+    admin = User.objects.create_superuser(
+        username=DEMO_ADMIN[0],
+        email="admin@buzz.example",
+        password=DEMO_ADMIN[1],
+        first_name="Ada",
+        last_name="Admin",
+    )
+    member = User.objects.create_user(
+        username=DEMO_MEMBER[0],
+        email="member@buzz.example",
+        password=DEMO_MEMBER[1],
+        first_name="Mia",
+        last_name="Member",
+    )
+    users = [admin, member]
+    profiles = [
+        Profile(
+            user=admin,
+            display_name="Ada Admin",
+            job_title="Community Manager",
+            department=departments[6],
+            location="Amsterdam",
+            is_community_manager=True,
+        ),
+        Profile(
+            user=member,
+            display_name="Mia Member",
+            job_title="Software Engineer",
+            department=departments[2],
+            location="Amsterdam",
+        ),
+    ]
+    seen_usernames = {DEMO_ADMIN[0], DEMO_MEMBER[0]}
+    for batch in progress(_batches(count), "people", len(_batches(count))):
+        new_users = []
+        for index in batch:
+            first, last = fake.first_name(), fake.last_name()
+            username = slugify(f"{first}.{last}").replace("-", ".")[:120] or f"user{index}"
+            if username in seen_usernames:
+                username = f"{username}.{index}"
+            seen_usernames.add(username)
+            new_users.append(
+                User(
+                    username=username,
+                    email=f"{username}@buzz.example",
+                    first_name=first,
+                    last_name=last,
+                    password=member_hash,
+                )
+            )
+        created = User.objects.bulk_create(new_users)
+        users.extend(created)
+        profiles.extend(
+            Profile(
+                user=user,
+                display_name=f"{user.first_name} {user.last_name}",
+                job_title=rng.choice(JOB_TITLES),
+                department=rng.choice(departments),
+                location=rng.choice(LOCATIONS),
+                language=rng.choice(["en", "en", "nl"]),
+                is_manager=rng.random() < 0.08,
+                is_mt_member=rng.random() < 0.01,
+            )
+            for user in created
+        )
+    profiles = Profile.objects.bulk_create(profiles, batch_size=BATCH)
+    # The first managers manage the rest of their department: a small org chart.
+    managers_by_dept = {}
+    for profile in profiles:
+        if profile.is_manager:
+            managers_by_dept.setdefault(profile.department_id, profile)
+    reports = []
+    for profile in profiles:
+        boss = managers_by_dept.get(profile.department_id)
+        if boss and boss.pk != profile.pk:
+            profile.manager = boss
+            reports.append(profile)
+    Profile.objects.bulk_update(reports, ["manager"], batch_size=BATCH)
+    return users, profiles
+
+
+def _seed_groups(rng, users, tags, people, progress):
+    extra = max(0, people // 10 - len(GROUPS))
+    specs = list(GROUPS) + [
+        (f"{rng.choice(EXPERTISE)} Circle {n + 1}", rng.choice(list(Visibility)), [])
+        for n in range(extra)
+    ]
+    groups = Group.objects.bulk_create(
+        [
+            Group(
+                name=name,
+                slug=slugify(name)[:100] or f"group-{i}",
+                description=f"Everything about {', '.join(topics) or name.lower()}. All welcome.",
+                visibility=visibility,
+                created_by=rng.choice(users),
+            )
+            for i, (name, visibility, topics) in enumerate(specs)
+        ]
+    )
+    memberships = []
+    demo_member = users[1]
+    for rank, group in enumerate(progress(groups, "groups", len(groups))):
+        # Skewed sizes: a few big communities, many small ones.
+        size = max(3, min(len(users), int(len(users) * 0.6 / (rank + 1)) + rng.randint(0, 8)))
+        chosen = rng.sample(users, size)
+        if group.visibility != Visibility.SECRET and demo_member not in chosen and rank % 2 == 0:
+            chosen.append(demo_member)
+        owner = group.created_by if group.created_by in chosen else chosen[0]
+        memberships.extend(
+            Membership(group=group, user=user, role=Role.OWNER if user == owner else Role.MEMBER)
+            for user in chosen
+        )
+    Membership.objects.bulk_create(memberships, batch_size=BATCH)
+    return groups
+
+
+def _seed_posts(rng, users, groups, now, people, progress):
+    members_by_group: dict[int, list[int]] = {}
+    for group_id, user_id in Membership.objects.values_list("group_id", "user_id"):
+        members_by_group.setdefault(group_id, []).append(user_id)
+    total = people * 3
+    # Power-law activity: a small share of members writes most posts.
+    weights = [1 / (rank + 1) ** 0.9 for rank in range(len(users))]
+    posts = []
+    for batch in progress(_batches(total), "posts", len(_batches(total))):
+        new_posts = []
+        for _ in batch:
+            group = rng.choice(groups) if rng.random() < 0.85 else None
+            if group is not None:
+                author_id = rng.choice(members_by_group[group.pk])
+            else:
+                author_id = rng.choices(users, weights=weights)[0].pk
+            tag = rng.choice(EXPERTISE)
+            new_posts.append(
+                Post(
+                    author_id=author_id,
+                    group=group,
+                    body=rng.choice(POST_OPENERS).format(tag=tag)
+                    + f" #{slugify(tag).replace('-', '')}",
+                    created_at=now - dt.timedelta(minutes=rng.randint(1, 60 * 24 * 90)),
+                    is_announcement=group is None and rng.random() < 0.05,
+                )
+            )
+        posts.extend(Post.objects.bulk_create(new_posts))
+    return posts
+
+
+def _seed_comments(rng, users, posts, now, progress) -> int:
+    count = 0
+    for batch in progress(_batches(len(posts)), "comments", len(_batches(len(posts)))):
+        comments = []
+        for post in (posts[i] for i in batch):
+            comments.extend(
+                Comment(
+                    post=post,
+                    author=rng.choice(users),
+                    body=rng.choice(COMMENTS),
+                    created_at=min(
+                        now, post.created_at + dt.timedelta(minutes=rng.randint(1, 600))
+                    ),
+                )
+                for _ in range(rng.choice([0, 0, 1, 1, 2, 3, 5]))
+            )
+        Comment.objects.bulk_create(comments)
+        count += len(comments)
+    return count
+
+
+def _tag_profiles(rng, profiles, tags) -> None:
+    profile_type = ContentType.objects.get_for_model(Profile)
+    items = [
+        TaggedItem(tag=tag, content_type=profile_type, object_id=profile.pk)
+        for profile in profiles
+        for tag in rng.sample(tags, rng.randint(1, 5))
+    ]
+    TaggedItem.objects.bulk_create(items, batch_size=BATCH)
+
+
+def _seed_hub(rng) -> int:
+    hub = SocialHubPage.objects.first()
+    if hub is None:
+        return 0
+    for kind, title, summary in HUB_ITEMS:
+        item = ShareableItemPage(
+            title=title,
+            slug=slugify(title),
+            kind=kind,
+            summary=summary,
+            body=f"<p>{summary} Read more on our website.</p>",
+            canonical_url=f"https://www.example.com/{slugify(title)}",
+            share_text=f"{title}: {summary}",
+        )
+        hub.add_child(instance=item)
+        item.save_revision().publish()
+    return len(HUB_ITEMS)

@@ -1,0 +1,77 @@
+"""/healthz reports every component the app runs on, and says 503 when one is down."""
+
+import socket
+
+import pytest
+from django.test import override_settings
+
+from search.backends import get_search_backend
+
+
+def closed_port() -> int:
+    """A 127.0.0.1 port nobody listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.django_db
+def test_healthz_reports_every_component_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ok"] is True
+    assert set(body["components"]) == {"database", "channel_layer", "search", "tasks"}
+    assert all(component["ok"] for component in body["components"].values())
+    assert body["components"]["search"]["backend"] == get_search_backend().name
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+@pytest.mark.django_db
+def test_healthz_says_503_when_elasticsearch_is_down(client):
+    url = f"http://127.0.0.1:{closed_port()}"
+    with override_settings(
+        ELASTICSEARCH_URL=url,
+        SEARCH_BACKEND="search.backends.elasticsearch.ElasticsearchBackend",
+        ELASTICSEARCH_TIMEOUT=1,
+    ):
+        get_search_backend.cache_clear()
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    search = response.json()["components"]["search"]
+    assert search == {"ok": False, "backend": "elasticsearch", "detail": "ConnectionError"}
+    assert response.json()["components"]["database"]["ok"] is True
+
+
+@pytest.mark.django_db
+def test_healthz_says_503_when_redis_is_down(client):
+    layers = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": f"redis://127.0.0.1:{closed_port()}/0"}]},
+        }
+    }
+    from channels.layers import channel_layers
+
+    with override_settings(CHANNEL_LAYERS=layers):
+        channel_layers.backends.clear()
+        try:
+            response = client.get("/healthz")
+        finally:
+            channel_layers.backends.clear()
+    assert response.status_code == 503
+    layer = response.json()["components"]["channel_layer"]
+    assert layer["ok"] is False
+    assert layer["backend"] == "RedisChannelLayer"
+
+
+@pytest.mark.django_db
+def test_healthz_reports_the_database_task_queue(client):
+    tasks = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    with override_settings(TASKS=tasks):  # django.tasks resets its backends on this signal
+        response = client.get("/healthz")
+    assert response.json()["components"]["tasks"] == {
+        "ok": True,
+        "backend": "DatabaseBackend",
+        "queued": 0,
+    }
