@@ -10,6 +10,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
@@ -66,7 +67,7 @@ def _fresh_search_backend():
 # --- websockets -------------------------------------------------------------
 
 
-@pytest.fixture
+@pytest_asyncio.fixture
 async def ws_connect() -> AsyncIterator[Callable]:
     """Open websockets to /ws/ through the real ASGI stack (origin check, session
     auth); every socket opened is disconnected at teardown.
@@ -92,6 +93,12 @@ async def ws_connect() -> AsyncIterator[Callable]:
     for communicator in opened:
         with contextlib.suppress(Exception):
             await communicator.disconnect(timeout=2)
+    # The consumers' database work ran in asgiref's worker thread: close its
+    # connections, or PostgreSQL refuses to drop the test database at the end.
+    from channels.db import database_sync_to_async
+    from django.db import connections
+
+    await database_sync_to_async(connections.close_all)()
 
 
 async def _session_cookie_for(user) -> str:

@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Wagtail's search index uses PostgreSQL fields when DATABASE_URL is PostgreSQL.
+    "django.contrib.postgres",
     "channels",
     "taggit",
     "django_tasks_db",
