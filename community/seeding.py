@@ -274,24 +274,24 @@ def _seed_people(rng, fake, count, departments, progress):
                 department=rng.choice(departments),
                 location=rng.choice(LOCATIONS),
                 language=rng.choice(["en", "en", "nl"]),
-                is_manager=rng.random() < 0.08,
+                is_manager=rng.random() < 0.05,
                 is_mt_member=rng.random() < 0.01,
             )
             for user in created
         )
     profiles = Profile.objects.bulk_create(profiles, batch_size=BATCH)
-    # The first managers manage the rest of their department: a small org chart.
-    managers_by_dept = {}
+    # Every department gets a head (its first member outside the demo pair) and
+    # everyone else in it reports to them: a small org chart for the leadership board.
+    heads: dict[int, Profile] = {}
+    for profile in profiles[2:]:
+        heads.setdefault(profile.department_id, profile)
     for profile in profiles:
-        if profile.is_manager:
-            managers_by_dept.setdefault(profile.department_id, profile)
-    reports = []
-    for profile in profiles:
-        boss = managers_by_dept.get(profile.department_id)
-        if boss and boss.pk != profile.pk:
-            profile.manager = boss
-            reports.append(profile)
-    Profile.objects.bulk_update(reports, ["manager"], batch_size=BATCH)
+        head = heads.get(profile.department_id)
+        if head is profile:
+            profile.is_manager = True
+        elif head is not None:
+            profile.manager = head
+    Profile.objects.bulk_update(profiles, ["manager", "is_manager"], batch_size=BATCH)
     return users, profiles
 
 
@@ -317,9 +317,13 @@ def _seed_groups(rng, users, tags, people, progress):
     demo_member = users[1]
     for rank, group in enumerate(progress(groups, "groups", len(groups))):
         # Skewed sizes: a few big communities, many small ones.
-        size = max(3, min(len(users), int(len(users) * 0.6 / (rank + 1)) + rng.randint(0, 8)))
+        size = min(len(users), max(3, int(len(users) * 0.6 / (rank + 1)) + rng.randint(0, 8)))
         chosen = rng.sample(users, size)
-        if group.visibility != Visibility.SECRET and demo_member not in chosen and rank % 2 == 0:
+        # The demo member is in half the open/closed groups and in no secret one,
+        # so the demo shows what a secret group hides.
+        if group.visibility == Visibility.SECRET:
+            chosen = [user for user in chosen if user != demo_member] or [users[0]]
+        elif demo_member not in chosen and rank % 2 == 0:
             chosen.append(demo_member)
         owner = group.created_by if group.created_by in chosen else chosen[0]
         memberships.extend(

@@ -42,6 +42,15 @@ def pytest_configure(config):
     ]
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
+    """A SQLite test database file per run: two suites on one machine never share it."""
+    for db_settings in settings.DATABASES.values():
+        test_name = db_settings.get("TEST", {}).get("NAME")
+        if db_settings["ENGINE"].endswith("sqlite3") and test_name:
+            db_settings["TEST"]["NAME"] = test_name.replace(".sqlite3", f"-{os.getpid()}.sqlite3")
+
+
 @pytest.fixture
 def member(db):
     return UserFactory()
@@ -163,17 +172,25 @@ def chromium():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (the .ci/run script does)")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    # Playwright's sync API keeps an event loop running in this thread; the ORM
+    # work of the tests and their db fixtures is still plain sync code here
+    # (STACK-NOTES trap 4). Only for the browser module, restored after.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
-def page(chromium, asgi_live_server, monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the
-    # test makes between browser steps are safe here (STACK-NOTES trap 4).
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def page(chromium, asgi_live_server):
     context = chromium.new_context(base_url=asgi_live_server, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(10_000)
