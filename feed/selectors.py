@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from django.db.models import Count, Q
-
 from community.pagination import KeysetPage, keyset_paginate
+from community.querysets import count_of
 from groups.selectors import posts_visible_to
 
-from .models import Post
+from .models import Comment, Post
 
 FEED_ORDERING = ["-created_at", "-pk"]
 
@@ -16,6 +15,8 @@ def feed_for_member(user, *, cursor: str | None = None, size: int = 20) -> Keyse
     queryset = (
         posts_visible_to(user)
         .select_related("author__profile", "group")
-        .annotate(comment_count=Count("comments", filter=Q(comments__deleted_at__isnull=True)))
+        .annotate(
+            comment_count=count_of(Comment.objects.filter(deleted_at__isnull=True), link="post")
+        )
     )
     return keyset_paginate(queryset, ordering=FEED_ORDERING, cursor=cursor, size=size)

@@ -7,8 +7,9 @@ metrics all ask here. A secret group's content never reaches a non-member.
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from community.querysets import count_of
 from feed.models import Post
 
 from .models import Group, Membership, Visibility
@@ -57,4 +58,4 @@ def group_directory_for(user: AnyUser, *, query: str = "") -> QuerySet[Group]:
     groups = groups_visible_to(user).filter(archived_at__isnull=True)
     if query:
         groups = groups.filter(Q(name__icontains=query) | Q(description__icontains=query))
-    return groups.annotate(member_count=Count("memberships"))
+    return groups.annotate(member_count=count_of(Membership.objects.all(), link="group"))

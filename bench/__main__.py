@@ -1,0 +1,146 @@
+"""`make bench`: page latency of the main pages against raw baselines, in one run.
+
+Builds a demo organisation in a throwaway SQLite database (or uses DATABASE_URL),
+then requests every scenario in interleaved rounds through Django's full stack
+(in process, no network) and reports p50/p95/p99 and the ratio of each p50 to the
+bare-view baseline measured in the same rounds. Results are appended to
+docs/benchmarks.md with date, machine and git revision.
+
+    python -m bench [--people 2000] [--rounds 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args()
+
+    workdir = tempfile.mkdtemp(prefix="buzz-bench-")
+    if not os.environ.get("DATABASE_URL"):
+        os.environ["BUZZ_VAR_DIR"] = workdir
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "community.settings")
+    os.environ["DEBUG"] = "true"
+    sys.path.insert(0, str(ROOT))
+
+    from community.startup import load_settings_or_exit
+
+    load_settings_or_exit()
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from community.seeding import DEMO_MEMBER
+    from profiles.models import User
+
+    print(f"database: {connection.vendor}; migrating...", file=sys.stderr)
+    call_command("migrate", verbosity=0)
+    if not User.objects.exists():
+        call_command("seed_demo", people=args.people, seed=1, verbosity=1)
+    people = User.objects.count()
+
+    client = Client()
+    client.force_login(User.objects.get(username=DEMO_MEMBER[0]))
+
+    def select_one() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+
+    def get(url: str):
+        def request() -> None:
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+
+        return request
+
+    scenarios = {
+        "raw: SELECT 1": select_one,
+        "raw: bare Django view": get("/__bench/bare"),
+        "feed (/)": get("/"),
+        "groups directory": get("/groups/"),
+        "people directory": get("/people/"),
+        "hub (/hub/)": get("/hub/"),
+        "healthz": get("/healthz"),
+    }
+    timings: dict[str, list[float]] = {name: [] for name in scenarios}
+    with override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["testserver"]):
+        for run in scenarios.values():  # warm caches and connections
+            run()
+        names = list(scenarios)
+        for round_no in range(args.rounds):
+            # Interleave, rotating the order, so drift hits every scenario alike.
+            shift = round_no % len(names)
+            for name in names[shift:] + names[:shift]:
+                start = time.perf_counter()
+                scenarios[name]()
+                timings[name].append((time.perf_counter() - start) * 1000)
+
+    baseline = statistics.median(timings["raw: bare Django view"])
+    rows = []
+    for name, samples in timings.items():
+        q = statistics.quantiles(samples, n=100, method="inclusive")
+        p50 = statistics.median(samples)
+        rows.append(f"| {name} | {p50:.2f} | {q[94]:.2f} | {q[98]:.2f} | {p50 / baseline:.1f}x |")
+    revision = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError, StopIteration):
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    now = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
+    report = "\n".join(
+        [
+            f"## Page latency, {now} UTC, git {revision}",
+            "",
+            f"Machine: {os.cpu_count()} cores, {cpu}; Python {platform.python_version()}; "
+            f"database {connection.vendor}; {people} people; {args.rounds} interleaved rounds; "
+            f"in-process requests through the full middleware stack (`python -m bench`).",
+            "Ratios are each p50 over the bare Django view's p50 from the same rounds.",
+            "",
+            "| scenario | p50 ms | p95 ms | p99 ms | p50 / bare view |",
+            "| --- | ---: | ---: | ---: | ---: |",
+            *rows,
+            "",
+        ]
+    )
+    print(report)
+    if not args.no_write and settings.DEBUG:
+        path = ROOT / "docs" / "benchmarks.md"
+        if not path.exists():
+            path.write_text(
+                "# Benchmarks\n\nAppended by `make bench` (`python -m bench`); newest last.\n"
+                "Every figure is measured against raw baselines taken in the same run.\n\n"
+            )
+        with path.open("a") as out:
+            out.write(report + "\n")
+        print(f"appended to {path.relative_to(ROOT)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
