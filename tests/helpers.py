@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import socket
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.db import connection
@@ -30,3 +32,30 @@ def assert_constant_query_count(action: Callable[[], Any], grow: Callable[[], An
         + "\n".join(f"  after:  {sql}" for sql in after_sql)
     )
     return after
+
+
+def closed_port() -> int:
+    """A 127.0.0.1 port nobody listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def redis_channel_layer_down() -> Iterator[None]:
+    """The Redis channel layer pointed at a port where no Redis answers."""
+    from channels.layers import channel_layers
+    from django.test import override_settings
+
+    layers = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": f"redis://127.0.0.1:{closed_port()}/0"}]},
+        }
+    }
+    with override_settings(CHANNEL_LAYERS=layers):
+        channel_layers.backends.clear()
+        try:
+            yield
+        finally:
+            channel_layers.backends.clear()

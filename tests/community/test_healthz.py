@@ -1,18 +1,10 @@
 """/healthz reports every component the app runs on, and says 503 when one is down."""
 
-import socket
-
 import pytest
 from django.test import override_settings
 
 from search.backends import get_search_backend
-
-
-def closed_port() -> int:
-    """A 127.0.0.1 port nobody listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.helpers import closed_port, redis_channel_layer_down
 
 
 @pytest.mark.django_db
@@ -45,20 +37,8 @@ def test_healthz_says_503_when_elasticsearch_is_down(client):
 
 @pytest.mark.django_db
 def test_healthz_says_503_when_redis_is_down(client):
-    layers = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [{"address": f"redis://127.0.0.1:{closed_port()}/0"}]},
-        }
-    }
-    from channels.layers import channel_layers
-
-    with override_settings(CHANNEL_LAYERS=layers):
-        channel_layers.backends.clear()
-        try:
-            response = client.get("/healthz")
-        finally:
-            channel_layers.backends.clear()
+    with redis_channel_layer_down():
+        response = client.get("/healthz")
     assert response.status_code == 503
     layer = response.json()["components"]["channel_layer"]
     assert layer["ok"] is False

@@ -8,7 +8,7 @@ from django.test import override_settings
 from search.backends import get_search_backend
 from search.backends.database import DatabaseBackend
 from search.backends.elasticsearch import ElasticsearchBackend
-from tests.community.test_healthz import closed_port
+from tests.helpers import closed_port
 
 
 @pytest.mark.django_db
