@@ -1,1 +1,53 @@
-# Models arrive with this app's own issue; the app is installed and migrates already.
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class EventKind(models.TextChoices):
+    VISIT = "visit", _("visit")
+    READ = "read", _("read")
+    POST = "post", _("post")
+    COMMENT = "comment", _("comment")
+    REACT = "react", _("reaction")
+    MENTION = "mention", _("mention")
+    SHARE = "share", _("share")
+    CLICK = "click", _("click")
+    INVITE_SENT = "invite_sent", _("invitation sent")
+    INVITE_ACCEPTED = "invite_accepted", _("invitation accepted")
+    JOIN_GROUP = "join_group", _("joined a group")
+    KUDOS = "kudos", _("kudos")
+    SEARCH = "search", _("search")
+    ENDORSEMENT = "endorsement", _("endorsement")
+    FOLLOW = "follow", _("follow")
+    PROFILE_COMPLETED = "profile_completed", _("profile completed")
+    ACCEPTED_ANSWER = "accepted_answer", _("accepted answer")
+    REPORT = "report", _("report")
+
+
+class ParticipationEvent(models.Model):
+    """One meaningful act: who, what, when, where. Append-only; rollups and
+    reports are rebuilt from these facts."""
+
+    kind = models.CharField(max_length=24, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # The actor's department when it happened: reports follow reorganisations honestly.
+    department_id = models.BigIntegerField(null=True, blank=True)
+    group_id = models.BigIntegerField(null=True, blank=True)
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    network = models.CharField(max_length=16, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["occurred_at", "kind"]),
+            models.Index(fields=["actor", "occurred_at"]),
+        ]
+        verbose_name = _("participation event")
+        verbose_name_plural = _("participation events")
+
+    def __str__(self) -> str:
+        return f"{self.kind} by {self.actor_id} at {self.occurred_at:%Y-%m-%d %H:%M}"
