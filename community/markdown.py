@@ -26,7 +26,7 @@ MAX_SOURCE_CHARS = 50_000
 class _EscapeRawHtml(Extension):
     """Raw HTML in a member's text is shown as text, never interpreted."""
 
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
 
@@ -40,7 +40,7 @@ def sanitise_html(html: str) -> SafeString:
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener nofollow",
     )
-    return mark_safe(cleaned)  # noqa: S308 (sanitised by nh3 just above)
+    return mark_safe(cleaned)
 
 
 def render_markdown(text: str, *, extensions: Sequence[Extension] = ()) -> SafeString:

@@ -21,6 +21,7 @@ from taggit.models import Tag, TaggedItem
 
 from cms.models import ItemKind, ShareableItemPage, SocialHubPage
 from feed.models import Comment, Post
+from feed.rendering import render_body
 from groups.models import Group, Membership, Role, Visibility
 from profiles.models import Department, Profile, User
 
@@ -351,18 +352,39 @@ def _seed_posts(rng, users, groups, now, people, progress):
             else:
                 author_id = rng.choices(users, weights=weights)[0].pk
             tag = rng.choice(EXPERTISE)
-            new_posts.append(
-                Post(
-                    author_id=author_id,
-                    group=group,
-                    body=rng.choice(POST_OPENERS).format(tag=tag)
-                    + f" #{slugify(tag).replace('-', '')}",
-                    created_at=now - dt.timedelta(minutes=rng.randint(1, 60 * 24 * 90)),
-                    is_announcement=group is None and rng.random() < 0.05,
-                )
+            body = rng.choice(POST_OPENERS).format(tag=tag) + f" #{slugify(tag).replace('-', '')}"
+            rendered = render_body(body, users_by_username={})
+            post = Post(
+                author_id=author_id,
+                group=group,
+                body=body,
+                body_html=rendered.html,
+                is_question=body.split(" #")[0].endswith("?"),
+                created_at=now - dt.timedelta(minutes=rng.randint(1, 60 * 24 * 90)),
+                is_announcement=group is None and rng.random() < 0.05,
             )
+            post.seed_hashtags = rendered.hashtags
+            new_posts.append(post)
         posts.extend(Post.objects.bulk_create(new_posts))
+    _tag_posts(posts)
     return posts
+
+
+def _tag_posts(posts) -> None:
+    """Hashtags in bulk; a hashtag reuses an expertise tag of the same name."""
+    tags = {tag.name.lower(): tag for tag in Tag.objects.all()}
+    wanted = {name for post in posts for name in post.seed_hashtags} - set(tags)
+    for tag in Tag.objects.bulk_create(Tag(name=name, slug=name) for name in sorted(wanted)):
+        tags[tag.name] = tag
+    post_type = ContentType.objects.get_for_model(Post)
+    TaggedItem.objects.bulk_create(
+        (
+            TaggedItem(tag=tags[name], content_type=post_type, object_id=post.pk)
+            for post in posts
+            for name in post.seed_hashtags
+        ),
+        batch_size=BATCH,
+    )
 
 
 def _seed_comments(rng, users, posts, now, progress) -> int:
@@ -374,7 +396,8 @@ def _seed_comments(rng, users, posts, now, progress) -> int:
                 Comment(
                     post=post,
                     author=rng.choice(users),
-                    body=rng.choice(COMMENTS),
+                    body=(body := rng.choice(COMMENTS)),
+                    body_html=render_body(body, users_by_username={}).html,
                     created_at=min(
                         now, post.created_at + dt.timedelta(minutes=rng.randint(1, 600))
                     ),
@@ -383,6 +406,14 @@ def _seed_comments(rng, users, posts, now, progress) -> int:
             )
         Comment.objects.bulk_create(comments)
         count += len(comments)
+    # About half the questions with answers have an accepted one: evidence of expertise.
+    first_answer = {}
+    for comment in Comment.objects.filter(post__is_question=True).order_by("created_at", "pk"):
+        first_answer.setdefault(comment.post_id, comment.pk)
+    answered = [post for post in posts if post.pk in first_answer and rng.random() < 0.5]
+    for post in answered:
+        post.accepted_comment_id = first_answer[post.pk]
+    Post.objects.bulk_update(answered, ["accepted_comment"], batch_size=BATCH)
     return count
 
 

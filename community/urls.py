@@ -6,14 +6,17 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from feed import views as feed_views
+
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", feed_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("groups/", include("groups.urls")),
+    path("", include("feed.urls")),
     path("people/", include("profiles.urls")),
     path("insights/", include("metrics.urls")),
     path("admin/", admin.site.urls),

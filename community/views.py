@@ -1,22 +1,8 @@
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from feed.selectors import feed_for_member
-
 from .health import system_health
-from .pagination import InvalidCursor
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    try:
-        page = feed_for_member(request.user, cursor=request.GET.get("after"))
-    except InvalidCursor:
-        return render(request, "community/bad_cursor.html", status=400)
-    return render(request, "feed/home.html", {"page": page})
 
 
 @never_cache

@@ -8,11 +8,20 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
 
 from community.querysets import count_of
 from feed.models import Post
 
-from .models import Group, Membership, Visibility
+from .models import (
+    Group,
+    GroupInvitation,
+    JoinRequest,
+    Membership,
+    RequestState,
+    Role,
+    Visibility,
+)
 
 type AnyUser = AnonymousUser | object
 
@@ -21,12 +30,23 @@ def _is_member(user: AnyUser) -> Exists:
     return Exists(Membership.objects.filter(group=OuterRef("pk"), user_id=user.pk))
 
 
+def _is_invited(user: AnyUser) -> Exists:
+    return Exists(
+        GroupInvitation.objects.filter(
+            group=OuterRef("pk"), invitee_id=user.pk, state=RequestState.PENDING
+        )
+    )
+
+
 def groups_visible_to(user: AnyUser) -> QuerySet[Group]:
-    """Groups whose existence the user may know: open and closed ones, secret
-    ones only for their members. Anonymous users see none."""
+    """Groups whose existence the user may know: open and closed ones; secret
+    ones only for their members and for colleagues a member invited. Anonymous
+    and deactivated users see none."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Group.objects.none()
-    return Group.objects.filter(~Q(visibility=Visibility.SECRET) | Q(_is_member(user)))
+    return Group.objects.filter(
+        ~Q(visibility=Visibility.SECRET) | Q(_is_member(user)) | Q(_is_invited(user))
+    )
 
 
 def groups_readable_by(user: AnyUser) -> QuerySet[Group]:
@@ -52,10 +72,87 @@ def user_may_read_group(user: AnyUser, group: Group) -> bool:
     return groups_readable_by(user).filter(pk=group.pk).exists()
 
 
-def group_directory_for(user: AnyUser, *, query: str = "") -> QuerySet[Group]:
-    """The group directory: groups the user may know exist, unarchived, with
-    their member count (one query for the whole page)."""
-    groups = groups_visible_to(user).filter(archived_at__isnull=True)
+def group_directory_for(
+    user: AnyUser, *, query: str = "", visibility: str | None = None, mine: bool = False
+) -> QuerySet[Group]:
+    """The group directory: groups the user may know exist, unarchived (archived
+    ones only under "my groups"), with member count and whether the user is in it."""
+    groups = groups_visible_to(user).annotate(is_mine=_is_member(user))
+    groups = groups.filter(is_mine=True) if mine else groups.filter(archived_at__isnull=True)
     if query:
-        groups = groups.filter(Q(name__icontains=query) | Q(description__icontains=query))
+        groups = groups.filter(
+            Q(name__icontains=query) | Q(description__icontains=query) | Q(tags__name__iexact=query)
+        ).distinct()
+    if visibility:
+        groups = groups.filter(visibility=visibility)
     return groups.annotate(member_count=count_of(Membership.objects.all(), link="group"))
+
+
+def access_group(user: AnyUser, slug: str) -> Group:
+    """The group at `slug` if the user may know it exists, else Http404 — exactly
+    as for a slug that does not exist, so a secret group cannot be probed."""
+    group = groups_visible_to(user).filter(slug=slug).first()
+    if group is None:
+        raise Http404("No group here.")
+    return group
+
+
+def membership_of(user: AnyUser, group: Group) -> Membership | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Membership.objects.filter(group=group, user_id=user.pk).first()
+
+
+def is_community_manager(user: AnyUser) -> bool:
+    profile = getattr(user, "profile", None) if getattr(user, "is_authenticated", False) else None
+    return bool(getattr(user, "is_superuser", False) or (profile and profile.is_community_manager))
+
+
+def user_may_manage_group(user: AnyUser, group: Group) -> bool:
+    """Owners and admins run their group."""
+    membership = membership_of(user, group)
+    return membership is not None and membership.role in (Role.OWNER, Role.ADMIN)
+
+
+def user_may_moderate_group(user: AnyUser, group: Group | None) -> bool:
+    """Group owners/admins moderate their group; community managers moderate
+    company-wide posts and open groups (never content they may not read)."""
+    if group is None:
+        return is_community_manager(user)
+    if user_may_manage_group(user, group):
+        return True
+    return is_community_manager(user) and user_may_read_group(user, group)
+
+
+def user_may_post_in(user: AnyUser, group: Group | None) -> bool:
+    """Members post in their unarchived groups; everyone on the company-wide stream."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if group is None:
+        return True
+    return group.archived_at is None and membership_of(user, group) is not None
+
+
+def join_requests_for(group: Group) -> QuerySet[JoinRequest]:
+    return (
+        JoinRequest.objects.filter(group=group, state=RequestState.PENDING)
+        .select_related("user__profile")
+        .order_by("created_at", "pk")
+    )
+
+
+def members_of(group: Group) -> QuerySet[Membership]:
+    """A group's members, owners and admins first, profile joined."""
+    return (
+        Membership.objects.filter(group=group, user__is_active=True)
+        .select_related("user__profile")
+        .order_by("role", "user__profile__display_name", "pk")
+    )
+
+
+def pending_invitation_for(user: AnyUser, group: Group) -> GroupInvitation | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return GroupInvitation.objects.filter(
+        group=group, invitee_id=user.pk, state=RequestState.PENDING
+    ).first()

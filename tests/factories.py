@@ -3,6 +3,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from feed.models import Comment, Post
+from feed.rendering import render_body
 from groups.models import Group, Membership, Role, Visibility
 from profiles.models import Department, Profile, User
 
@@ -70,6 +71,7 @@ class PostFactory(DjangoModelFactory):
     author = factory.SubFactory(UserFactory)
     group = factory.SubFactory(GroupFactory)
     body = factory.Faker("sentence")
+    body_html = factory.LazyAttribute(lambda o: render_body(o.body, users_by_username={}).html)
     created_at = factory.LazyFunction(timezone.now)
 
 
@@ -80,3 +82,4 @@ class CommentFactory(DjangoModelFactory):
     post = factory.SubFactory(PostFactory)
     author = factory.SubFactory(UserFactory)
     body = factory.Faker("sentence")
+    body_html = factory.LazyAttribute(lambda o: render_body(o.body, users_by_username={}).html)

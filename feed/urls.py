@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "feed"
+urlpatterns = [
+    path("posts/new/", views.post_create, name="post_create"),
+    path("posts/<int:pk>/", views.post_detail, name="post"),
+    path("posts/<int:pk>/edit/", views.post_edit, name="post_edit"),
+    path("posts/<int:pk>/delete/", views.post_delete, name="post_delete"),
+    path("posts/<int:pk>/restore/", views.post_restore, name="post_restore"),
+    path("posts/<int:pk>/comments/", views.comment_create, name="comment_create"),
+    path("posts/<int:pk>/react/", views.react, name="react"),
+    path("posts/<int:pk>/accept/", views.accept_answer, name="accept_answer"),
+    path("comments/<int:pk>/edit/", views.comment_edit, name="comment_edit"),
+    path("comments/<int:pk>/delete/", views.comment_delete, name="comment_delete"),
+    path("comments/<int:pk>/react/", views.comment_react, name="comment_react"),
+    path("tags/<str:tag>/", views.hashtag, name="hashtag"),
+]
