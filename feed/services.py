@@ -166,8 +166,7 @@ def comment_delete(*, actor, comment: Comment) -> Comment:
         raise PermissionDenied(_("You may not delete this comment."))
     comment.deleted_at, comment.deleted_by = timezone.now(), actor
     comment.save(update_fields=["deleted_at", "deleted_by"])
-    if comment.post.accepted_comment_id == comment.pk:
-        Post.objects.filter(pk=comment.post_id).update(accepted_comment=None)
+    Post.objects.filter(pk=comment.post_id, accepted_comment=comment).update(accepted_comment=None)
     return comment
 
 

@@ -1,0 +1,118 @@
+"""Discussion pages: flows through the views and constant query counts."""
+
+import pytest
+
+from feed import services
+from feed.models import Post
+from groups.models import Visibility
+from tests.factories import (
+    CommentFactory,
+    GroupFactory,
+    MembershipFactory,
+    PostFactory,
+    UserFactory,
+)
+from tests.helpers import assert_constant_query_count
+
+pytestmark = pytest.mark.django_db
+
+
+def test_group_page_query_count_is_the_same_for_5_and_20_posts(member, member_client):
+    group = GroupFactory(slug="guild")
+    MembershipFactory(group=group, user=member)
+
+    def add_posts(count):
+        for _ in range(count):
+            post = PostFactory(group=group)
+            CommentFactory(post=post)
+            services.reaction_toggle(actor=UserFactory(), kind="like", post=post)
+
+    add_posts(5)
+    assert_constant_query_count(lambda: member_client.get("/groups/guild/"), lambda: add_posts(15))
+
+
+def test_post_page_query_count_is_the_same_for_3_and_30_comments(member, member_client):
+    post = PostFactory(group=GroupFactory(), is_question=True)
+
+    def add_comments(count):
+        for _ in range(count):
+            comment = services.comment_create(actor=UserFactory(), post=post, body="an idea")
+            services.comment_create(actor=UserFactory(), post=post, body="re", parent=comment)
+            services.reaction_toggle(actor=member, kind="insightful", comment=comment)
+
+    add_comments(3)
+    assert_constant_query_count(
+        lambda: member_client.get(f"/posts/{post.pk}/"), lambda: add_comments(27)
+    )
+
+
+def test_hashtag_page_query_count_is_constant(member, member_client):
+    def add(count):
+        for _ in range(count):
+            services.post_create(actor=UserFactory(), body="#ifrs17 update")
+
+    add(3)
+    assert_constant_query_count(lambda: member_client.get("/tags/ifrs17/"), lambda: add(10))
+
+
+def test_member_posts_from_the_feed_and_lands_on_the_post(member_client):
+    response = member_client.post("/posts/new/", {"body": "Hello #everyone"}, follow=True)
+    post = Post.objects.get()
+    assert response.redirect_chain[-1][0] == f"/posts/{post.pk}/"
+    assert "Hello" in response.content.decode()
+
+
+def test_empty_post_shows_the_message_and_keeps_nothing(member_client):
+    response = member_client.post("/posts/new/", {"body": " "}, follow=True)
+    assert "This field is required." in response.content.decode()
+    assert not Post.objects.exists()
+
+
+def test_closed_group_flow_through_the_pages(member, member_client):
+    owner = UserFactory()
+    owner_client = member_client.__class__()
+    owner_client.force_login(owner)
+    owner_client.post(
+        "/groups/new/", {"name": "IFRS Crew", "description": "Ledger talk", "visibility": "closed"}
+    )
+    page = member_client.get("/groups/ifrs-crew/").content.decode()
+    assert "Ask to join" in page and "only members see its posts" in page
+    member_client.post("/groups/ifrs-crew/join/", {"message": "Please"})
+    members_page = owner_client.get("/groups/ifrs-crew/members/").content.decode()
+    assert "Please" in members_page
+    request_id = members_page.split("/requests/")[1].split("/")[0]
+    owner_client.post(f"/groups/ifrs-crew/requests/{request_id}/approve/")
+    response = member_client.post(
+        "/posts/new/",
+        {"body": "How do we book X?", "group": "ifrs-crew", "is_question": "on"},
+        follow=True,
+    )
+    post = Post.objects.get()
+    assert post.group.slug == "ifrs-crew" and post.is_question
+    member_client.post(f"/posts/{post.pk}/comments/", {"body": "Like this"})
+    answer_id = post.comments.get().pk
+    owner_client.post(f"/posts/{post.pk}/accept/", {"comment": answer_id})
+    post.refresh_from_db()
+    assert post.accepted_comment_id == answer_id
+    assert "Accepted answer" in member_client.get(f"/posts/{post.pk}/").content.decode()
+    assert response.status_code == 200
+
+
+def test_group_directory_filters_by_visibility_and_my_groups(member, member_client):
+    GroupFactory(name="Open Alpha", visibility=Visibility.OPEN)
+    closed = GroupFactory(name="Closed Beta", visibility=Visibility.CLOSED)
+    MembershipFactory(group=closed, user=member)
+    html = member_client.get("/groups/?visibility=closed").content.decode()
+    assert "Closed Beta" in html and "Open Alpha" not in html
+    html = member_client.get("/groups/?mine=on").content.decode()
+    assert "Closed Beta" in html and "Open Alpha" not in html
+
+
+def test_reacting_from_a_list_returns_to_the_list(member, member_client):
+    post = PostFactory(group=None)
+    response = member_client.post(f"/posts/{post.pk}/react/", {"kind": "like", "next": "/"})
+    assert response["Location"] == "/"
+    response = member_client.post(
+        f"/posts/{post.pk}/react/", {"kind": "like", "next": "https://evil.example/"}
+    )
+    assert response["Location"] == f"/posts/{post.pk}/"
