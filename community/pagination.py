@@ -37,7 +37,16 @@ def _encode(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str, fields: list[str], model: type[Model]) -> list[Any]:
+def _field(queryset: QuerySet, name: str):
+    """The model field, or the output field of an annotation, called `name`."""
+    if name == "pk":
+        return queryset.model._meta.pk
+    if name in queryset.query.annotations:
+        return queryset.query.annotations[name].output_field
+    return queryset.model._meta.get_field(name)
+
+
+def _decode(cursor: str, fields: list[str], queryset: QuerySet) -> list[Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -47,7 +56,7 @@ def _decode(cursor: str, fields: list[str], model: type[Model]) -> list[Any]:
         raise InvalidCursor("cursor does not match this list")
     decoded = []
     for name, value in zip(fields, values, strict=True):
-        field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+        field = _field(queryset, name)
         try:
             decoded.append(field.to_python(value))
         except Exception as exc:
@@ -66,7 +75,7 @@ def keyset_paginate[M: Model](
     fields = [name.lstrip("-") for name in ordering]
     queryset = queryset.order_by(*ordering)
     if cursor:
-        values = _decode(cursor, fields, queryset.model)
+        values = _decode(cursor, fields, queryset)
         after = Q()
         # (a, b, c) > (x, y, z)  ==  a > x OR (a = x AND (b > y OR (b = y AND c > z)))
         for index in reversed(range(len(fields))):

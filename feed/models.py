@@ -1,3 +1,6 @@
+import uuid
+from pathlib import PurePath
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -28,6 +31,7 @@ class Post(models.Model):
     hashtags = TaggableManager(_("hashtags"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     edited_at = models.DateTimeField(null=True, blank=True)
+    pinned_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -171,3 +175,157 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"@{self.user_id} in post {self.post_id}"
+
+
+class Bookmark(models.Model):
+    """A post a member saved for later; shown only while they may still read it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookmarks"
+    )
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="bookmarks")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "post"], name="one_bookmark")]
+        indexes = [models.Index(fields=["user", "-created_at", "-id"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} saved {self.post_id}"
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # Random names: an uploaded file's URL never reveals or guesses another's.
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class Attachment(models.Model):
+    """A file on a post: images are shown inline, other files listed. Served only
+    through a view that checks the post's visibility, never as a public URL."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    is_image = models.BooleanField(default=False)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ReportState(models.TextChoices):
+    OPEN = "open", _("Open")
+    HIDDEN = "hidden", _("Content hidden")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class Report(models.Model):
+    """A member flags a post or comment to the moderators, with a reason."""
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reports")
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="reports"
+    )
+    reason = models.CharField(_("reason"), max_length=500)
+    state = models.CharField(max_length=10, choices=ReportState.choices, default=ReportState.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["state", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reporter", "post"],
+                condition=Q(state="open", comment__isnull=True),
+                name="one_open_post_report_per_reporter",
+            ),
+            models.UniqueConstraint(
+                fields=["reporter", "comment"],
+                condition=Q(state="open", comment__isnull=False),
+                name="one_open_comment_report_per_reporter",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"report on post {self.post_id} ({self.state})"
+
+
+class ModerationAction(models.Model):
+    """The audit log: every moderator action, who did it, when and why."""
+
+    class Action(models.TextChoices):
+        HIDE = "hide", _("hid")
+        RESTORE = "restore", _("restored")
+        DISMISS = "dismiss", _("dismissed a report on")
+        DELETE = "delete", _("deleted")
+
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    action = models.CharField(max_length=10, choices=Action.choices)
+    post = models.ForeignKey(Post, on_delete=models.SET_NULL, null=True, related_name="+")
+    comment = models.ForeignKey(Comment, on_delete=models.SET_NULL, null=True, related_name="+")
+    group_id = models.BigIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.moderator_id} {self.action} at {self.created_at}"
+
+
+class Poll(models.Model):
+    post = models.OneToOneField(Post, on_delete=models.CASCADE, related_name="poll")
+    allows_multiple = models.BooleanField(_("more than one answer"), default=False)
+    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"poll on {self.post_id}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closes_at is not None and self.closes_at <= timezone.now()
+
+
+class PollOption(models.Model):
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="options")
+    label = models.CharField(max_length=120)
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class PollVote(models.Model):
+    option = models.ForeignKey(PollOption, on_delete=models.CASCADE, related_name="votes")
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["option", "user"], name="one_vote_per_option")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} voted {self.option_id}"

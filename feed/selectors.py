@@ -4,15 +4,34 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, DateTimeField, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from community.pagination import KeysetPage, keyset_paginate
 from community.querysets import count_of
-from groups.models import Group
-from groups.selectors import groups_readable_by, posts_visible_to, user_may_moderate_group
+from groups.models import Group, Membership, Role
+from groups.selectors import (
+    groups_readable_by,
+    is_community_manager,
+    posts_visible_to,
+    user_may_moderate_group,
+)
 
-from .models import REACTION_EMOJI, Comment, Post, Reaction, ReactionKind
+from .models import (
+    REACTION_EMOJI,
+    Attachment,
+    Bookmark,
+    Comment,
+    ModerationAction,
+    Poll,
+    PollOption,
+    PollVote,
+    Post,
+    Reaction,
+    ReactionKind,
+    Report,
+    ReportState,
+)
 
 FEED_ORDERING = ["-created_at", "-pk"]
 LATEST_COMMENTS = 2
@@ -23,11 +42,15 @@ def _live_comments() -> QuerySet[Comment]:
 
 
 def _post_list(user) -> QuerySet[Post]:
-    """Readable posts with everything a card shows joined or counted."""
+    """Readable posts with everything a card shows joined, counted or prefetched."""
     return (
         posts_visible_to(user)
-        .select_related("author__profile", "group")
-        .annotate(comment_count=count_of(_live_comments(), link="post"))
+        .select_related("author__profile", "group", "poll")
+        .prefetch_related("attachments")
+        .annotate(
+            comment_count=count_of(_live_comments(), link="post"),
+            is_saved=Exists(Bookmark.objects.filter(post=OuterRef("pk"), user_id=user.pk)),
+        )
     )
 
 
@@ -48,7 +71,40 @@ def attach_engagement(posts: list[Post], viewer) -> list[Post]:
             mine[post_id] = kind
     for post in posts:
         post.reaction_summary = reaction_summary(counts.get(post.pk, {}), mine.get(post.pk))
+    attach_polls(posts, viewer)
     return posts
+
+
+def attach_polls(posts: list[Post], viewer) -> None:
+    """Options with vote counts and the viewer's votes for the page's polls, in
+    two queries whatever the page size (none when the page has no poll)."""
+    polls = {}
+    for post in posts:
+        try:
+            polls[post.poll.pk] = post.poll
+        except Poll.DoesNotExist:
+            continue
+    if not polls:
+        return
+    options = (
+        PollOption.objects.filter(poll_id__in=polls)
+        .annotate(vote_count=Count("votes"))
+        .order_by("poll_id", "position")
+    )
+    mine = set(
+        PollVote.objects.filter(poll_id__in=polls, user_id=viewer.pk).values_list(
+            "option_id", flat=True
+        )
+    )
+    for poll in polls.values():
+        poll.option_list, poll.voted = [], False
+    for option in options:
+        option.mine = option.pk in mine
+        poll = polls[option.poll_id]
+        poll.option_list.append(option)
+        poll.voted = poll.voted or option.mine
+    for poll in polls.values():
+        poll.total_votes = sum(option.vote_count for option in poll.option_list)
 
 
 def reaction_summary(counts: dict[str, int], mine: str | None) -> list[dict]:
@@ -74,12 +130,84 @@ def feed_for_member(user, *, cursor: str | None = None, size: int = 20) -> Keyse
 def group_posts_for(
     user, group: Group, *, cursor: str | None = None, size: int = 20
 ) -> KeysetPage[Post]:
-    """A group's posts, if the user may read the group (else none at all)."""
+    """A group's unpinned posts, if the user may read the group (else none)."""
     page = keyset_paginate(
-        _post_list(user).filter(group=group), ordering=FEED_ORDERING, cursor=cursor, size=size
+        _post_list(user).filter(group=group, pinned_at__isnull=True),
+        ordering=FEED_ORDERING,
+        cursor=cursor,
+        size=size,
     )
     attach_engagement(page.items, user)
     return page
+
+
+MAX_PINNED = 5
+
+
+def pinned_posts_for(user, group: Group) -> list[Post]:
+    """The group's pinned posts, newest pin first, shown above the stream."""
+    posts = list(
+        _post_list(user)
+        .filter(group=group, pinned_at__isnull=False)
+        .order_by("-pinned_at")[:MAX_PINNED]
+    )
+    return attach_engagement(posts, user)
+
+
+def saved_posts_for(user, *, cursor: str | None = None, size: int = 20) -> KeysetPage[Post]:
+    """The member's bookmarks that they may still read, most recently saved first."""
+    saved_at = Bookmark.objects.filter(post=OuterRef("pk"), user_id=user.pk).values("created_at")
+    saved = (
+        _post_list(user)
+        .annotate(saved_at=Subquery(saved_at[:1], output_field=DateTimeField()))
+        .filter(saved_at__isnull=False)
+    )
+    page = keyset_paginate(saved, ordering=["-saved_at", "-pk"], cursor=cursor, size=size)
+    attach_engagement(page.items, user)
+    return page
+
+
+def attachment_for(user, attachment_id: int) -> Attachment:
+    """An attachment is exactly as visible as its post (Http404 otherwise)."""
+    attachment = Attachment.objects.filter(
+        pk=attachment_id, post__in=posts_visible_to(user).values("pk")
+    ).first()
+    if attachment is None:
+        raise Http404("No file here.")
+    return attachment
+
+
+def moderation_queue_for(user) -> QuerySet[Report]:
+    """Open reports on content the user moderates: their groups' content for
+    group owners/admins; company-wide and readable content for community
+    managers. Never a report on content the user may not read."""
+    managed = Membership.objects.filter(user_id=user.pk, role__in=[Role.OWNER, Role.ADMIN])
+    scope = Q(post__group__in=managed.values("group_id"))
+    if is_community_manager(user):
+        scope |= Q(post__group__isnull=True) | Q(
+            post__group__in=groups_readable_by(user).values("pk")
+        )
+    return (
+        Report.objects.filter(state=ReportState.OPEN)
+        .filter(scope)
+        .select_related(
+            "post__author__profile", "post__group", "comment__author__profile", "reporter__profile"
+        )
+        .order_by("created_at", "pk")
+    )
+
+
+def moderation_log_for(user, *, limit: int = 50) -> QuerySet[ModerationAction]:
+    """Recent moderator actions in the scope the user moderates (the audit log)."""
+    managed = Membership.objects.filter(user_id=user.pk, role__in=[Role.OWNER, Role.ADMIN])
+    scope = Q(group_id__in=managed.values("group_id"))
+    if is_community_manager(user):
+        scope |= Q(group_id__isnull=True) | Q(group_id__in=groups_readable_by(user).values("pk"))
+    return (
+        ModerationAction.objects.filter(scope)
+        .select_related("moderator__profile", "post", "comment")
+        .order_by("-created_at", "-pk")[:limit]
+    )
 
 
 def hashtag_posts_for(

@@ -4,12 +4,19 @@ participation events there (live delivery arrives with the feed issue, on commit
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.uploads import check_size, open_image, reencode_image, sniff_upload
 from groups.models import Group
 from groups.selectors import (
     is_community_manager,
@@ -20,7 +27,22 @@ from groups.selectors import (
 from metrics.models import EventKind
 from metrics.services import event_record
 
-from .models import Comment, Mention, Post, Reaction, ReactionKind, Revision
+from .models import (
+    Attachment,
+    Bookmark,
+    Comment,
+    Mention,
+    ModerationAction,
+    Poll,
+    PollOption,
+    PollVote,
+    Post,
+    Reaction,
+    ReactionKind,
+    Report,
+    ReportState,
+    Revision,
+)
 from .rendering import render_body
 from .selectors import access_post
 
@@ -110,6 +132,8 @@ def post_delete(*, actor, post: Post) -> Post:
         raise PermissionDenied(_("You may not delete this post."))
     post.deleted_at, post.deleted_by = timezone.now(), actor
     post.save(update_fields=["deleted_at", "deleted_by"])
+    if actor.pk != post.author_id:
+        _log(actor=actor, action=ModerationAction.Action.DELETE, post=post, comment=None)
     return post
 
 
@@ -119,6 +143,7 @@ def post_restore(*, actor, post: Post) -> Post:
         raise PermissionDenied(_("Only moderators may restore posts."))
     post.deleted_at, post.deleted_by = None, None
     post.save(update_fields=["deleted_at", "deleted_by"])
+    _log(actor=actor, action=ModerationAction.Action.RESTORE, post=post, comment=None)
     return post
 
 
@@ -166,6 +191,8 @@ def comment_delete(*, actor, comment: Comment) -> Comment:
         raise PermissionDenied(_("You may not delete this comment."))
     comment.deleted_at, comment.deleted_by = timezone.now(), actor
     comment.save(update_fields=["deleted_at", "deleted_by"])
+    if actor.pk != comment.author_id:
+        _log(actor=actor, action=ModerationAction.Action.DELETE, post=comment.post, comment=comment)
     Post.objects.filter(pk=comment.post_id, accepted_comment=comment).update(accepted_comment=None)
     return comment
 
@@ -176,6 +203,7 @@ def comment_restore(*, actor, comment: Comment) -> Comment:
         raise PermissionDenied(_("Only moderators may restore comments."))
     comment.deleted_at, comment.deleted_by = None, None
     comment.save(update_fields=["deleted_at", "deleted_by"])
+    _log(actor=actor, action=ModerationAction.Action.RESTORE, post=comment.post, comment=comment)
     return comment
 
 
@@ -236,3 +264,242 @@ def reaction_toggle(
         target=comment or target_post,
     )
     return reaction
+
+
+# --- attachments ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _PreparedFile:
+    content: ContentFile
+    original_name: str
+    content_type: str
+    is_image: bool
+    width: int | None = None
+    height: int | None = None
+
+
+def _prepare_attachment(upload: UploadedFile) -> _PreparedFile:
+    """Judge an upload by content before anything is stored: images (re-encoded,
+    so no EXIF or hidden payload survives) or known document types; size-limited."""
+    check_size(upload, settings.BUZZ_ATTACHMENT_MAX_BYTES)
+    sniffed = sniff_upload(upload)
+    name = PurePath(upload.name or "file").name[:200] or "file"
+    if sniffed.is_image:
+        image = open_image(upload, max_pixels=settings.BUZZ_ATTACHMENT_MAX_PIXELS)
+        stem = PurePath(name).stem or "image"
+        return _PreparedFile(
+            content=reencode_image(image, name=stem),
+            original_name=f"{stem}.webp",
+            content_type="image/webp",
+            is_image=True,
+            width=image.width,
+            height=image.height,
+        )
+    upload.seek(0)
+    return _PreparedFile(
+        content=ContentFile(upload.read(), name=name),
+        original_name=name,
+        content_type=sniffed.mime,
+        is_image=False,
+    )
+
+
+def _store_attachment(post: Post, prepared: _PreparedFile) -> Attachment:
+    attachment = Attachment(
+        post=post,
+        original_name=prepared.original_name,
+        content_type=prepared.content_type,
+        is_image=prepared.is_image,
+        width=prepared.width,
+        height=prepared.height,
+        size=prepared.content.size,
+    )
+    attachment.file.save(prepared.content.name, prepared.content, save=False)
+    attachment.save()
+    return attachment
+
+
+def _check_attachment_room(post: Post, adding: int) -> None:
+    limit = settings.BUZZ_ATTACHMENTS_PER_POST
+    if post.attachments.count() + adding > limit:
+        raise ValidationError(_("A post can have at most %(n)s attachments.") % {"n": limit})
+
+
+@transaction.atomic
+def attachment_add(*, actor, post: Post, upload: UploadedFile) -> Attachment:
+    """The author adds a file to their post."""
+    if post.author_id != actor.pk:
+        raise PermissionDenied(_("Only the author may add attachments."))
+    _check_attachment_room(post, 1)
+    return _store_attachment(post, _prepare_attachment(upload))
+
+
+@transaction.atomic
+def post_publish(
+    *,
+    actor,
+    body: str,
+    group: Group | None = None,
+    is_question: bool = False,
+    is_announcement: bool = False,
+    uploads: Sequence[UploadedFile] = (),
+    poll_options: Sequence[str] = (),
+    poll_multiple: bool = False,
+    poll_closes_at=None,
+) -> Post:
+    """The composer's one use case: a post with its files and poll, all or nothing.
+    Every file is judged before anything is written, so a refused file leaves
+    neither a post nor stray files behind."""
+    if len(uploads) > settings.BUZZ_ATTACHMENTS_PER_POST:
+        raise ValidationError(
+            _("A post can have at most %(n)s attachments.")
+            % {"n": settings.BUZZ_ATTACHMENTS_PER_POST}
+        )
+    prepared = [_prepare_attachment(upload) for upload in uploads]
+    post = post_create(
+        actor=actor,
+        body=body,
+        group=group,
+        is_question=is_question,
+        is_announcement=is_announcement,
+    )
+    for item in prepared:
+        _store_attachment(post, item)
+    if any(option.strip() for option in poll_options):
+        poll_create(
+            actor=actor,
+            post=post,
+            options=list(poll_options),
+            allows_multiple=poll_multiple,
+            closes_at=poll_closes_at,
+        )
+    return post
+
+
+# --- pins, bookmarks --------------------------------------------------------------
+
+
+@transaction.atomic
+def post_pin(*, actor, post: Post, pinned: bool = True) -> Post:
+    """Owners and admins pin posts to the top of their group."""
+    if post.group is None or not user_may_manage_group(actor, post.group):
+        raise PermissionDenied(_("Only the group's owners and admins pin posts."))
+    post.pinned_at = timezone.now() if pinned else None
+    post.save(update_fields=["pinned_at"])
+    return post
+
+
+@transaction.atomic
+def bookmark_toggle(*, actor, post: Post) -> bool:
+    """Save a readable post for later, or unsave it. Returns whether it is saved."""
+    post = access_post(actor, post.pk)
+    removed, _per_model = Bookmark.objects.filter(user=actor, post=post).delete()
+    if removed:
+        return False
+    Bookmark.objects.create(user=actor, post=post)
+    return True
+
+
+# --- moderation -------------------------------------------------------------------
+
+
+def _log(*, actor, action: str, post: Post, comment: Comment | None, reason: str = "") -> None:
+    ModerationAction.objects.create(
+        moderator=actor,
+        action=action,
+        post=post,
+        comment=comment,
+        group_id=post.group_id,
+        reason=reason[:500],
+    )
+
+
+@transaction.atomic
+def report_create(*, actor, post: Post, comment: Comment | None = None, reason: str) -> Report:
+    """Any reader may report a post or comment with a reason; reporting the same
+    thing twice while the report is open changes nothing."""
+    post = access_post(actor, post.pk)
+    if comment is not None and (comment.post_id != post.pk or comment.deleted_at is not None):
+        raise ValidationError(_("That comment is not on this post."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say briefly what is wrong.")})
+    existing = Report.objects.filter(
+        reporter=actor, post=post, comment=comment, state=ReportState.OPEN
+    ).first()
+    if existing:
+        return existing
+    report = Report.objects.create(reporter=actor, post=post, comment=comment, reason=reason[:500])
+    event_record(actor=actor, kind=EventKind.REPORT, group_id=post.group_id, target=post)
+    return report
+
+
+@transaction.atomic
+def report_resolve(*, actor, report: Report, hide: bool, reason: str = "") -> Report:
+    """A moderator hides the reported content (soft delete, restorable) or
+    dismisses the report; either way it lands in the audit log."""
+    post = report.post
+    if report.state != ReportState.OPEN:
+        raise ValidationError(_("This report was already handled."))
+    if not user_may_moderate_group(actor, post.group):
+        raise PermissionDenied(_("Only this group's moderators may handle its reports."))
+    now = timezone.now()
+    target = report.comment or post
+    if hide:
+        target.deleted_at, target.deleted_by = now, actor
+        target.save(update_fields=["deleted_at", "deleted_by"])
+    # One decision settles every open report on the same content.
+    Report.objects.filter(post=post, comment=report.comment, state=ReportState.OPEN).update(
+        state=ReportState.HIDDEN if hide else ReportState.DISMISSED,
+        resolved_by=actor,
+        resolved_at=now,
+    )
+    _log(
+        actor=actor,
+        action=ModerationAction.Action.HIDE if hide else ModerationAction.Action.DISMISS,
+        post=post,
+        comment=report.comment,
+        reason=reason,
+    )
+    report.refresh_from_db()
+    return report
+
+
+# --- polls --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def poll_create(
+    *, actor, post: Post, options: list[str], allows_multiple: bool = False, closes_at=None
+) -> Poll:
+    """The author adds a poll of 2 to 10 distinct options to their post."""
+    if post.author_id != actor.pk:
+        raise PermissionDenied(_("Only the author may add a poll."))
+    labels = [label.strip()[:120] for label in options if label.strip()]
+    if len(labels) < 2 or len(labels) > 10 or len({lbl.lower() for lbl in labels}) != len(labels):
+        raise ValidationError({"options": _("Give between 2 and 10 different options.")})
+    if closes_at is not None and closes_at <= timezone.now():
+        raise ValidationError({"closes_at": _("The closing time must be in the future.")})
+    poll = Poll.objects.create(post=post, allows_multiple=allows_multiple, closes_at=closes_at)
+    PollOption.objects.bulk_create(
+        PollOption(poll=poll, label=label, position=index) for index, label in enumerate(labels)
+    )
+    return poll
+
+
+@transaction.atomic
+def poll_vote(*, actor, poll: Poll, option_ids: list[int]) -> list[PollVote]:
+    """Readers of the post vote until the poll closes; voting again replaces the vote."""
+    access_post(actor, poll.post_id)
+    if poll.is_closed:
+        raise ValidationError(_("This poll is closed."))
+    options = list(poll.options.filter(pk__in=option_ids))
+    if not options or len(options) != len(set(option_ids)):
+        raise ValidationError(_("Choose one of the poll's options."))
+    if len(options) > 1 and not poll.allows_multiple:
+        raise ValidationError(_("This poll takes one answer."))
+    PollVote.objects.filter(poll=poll, user=actor).delete()
+    return PollVote.objects.bulk_create(
+        PollVote(poll=poll, option=option, user=actor) for option in options
+    )

@@ -15,5 +15,13 @@ urlpatterns = [
     path("comments/<int:pk>/edit/", views.comment_edit, name="comment_edit"),
     path("comments/<int:pk>/delete/", views.comment_delete, name="comment_delete"),
     path("comments/<int:pk>/react/", views.comment_react, name="comment_react"),
+    path("posts/<int:pk>/pin/", views.pin, name="pin"),
+    path("posts/<int:pk>/save/", views.bookmark, name="bookmark"),
+    path("posts/<int:pk>/vote/", views.vote, name="vote"),
+    path("posts/<int:pk>/report/", views.report, name="report"),
+    path("saved/", views.saved, name="saved"),
+    path("files/<int:pk>/", views.attachment, name="attachment"),
+    path("moderation/", views.moderation, name="moderation"),
+    path("moderation/reports/<int:pk>/", views.resolve, name="resolve"),
     path("tags/<str:tag>/", views.hashtag, name="hashtag"),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -15,15 +15,19 @@ from community.pagination import InvalidCursor
 from groups.selectors import access_group, user_may_manage_group, user_may_moderate_group
 
 from . import services
-from .forms import CommentForm, PostEditForm, PostForm, ReactionForm
-from .models import Comment
+from .forms import CommentForm, PostEditForm, PostForm, ReactionForm, ReportForm, ResolveForm
+from .models import Comment, Poll
 from .selectors import (
     access_post,
     attach_engagement,
+    attachment_for,
     comments_for,
     deleted_post_for_moderator,
     feed_for_member,
     hashtag_posts_for,
+    moderation_log_for,
+    moderation_queue_for,
+    saved_posts_for,
 )
 
 
@@ -49,30 +53,50 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def post_create(request: HttpRequest) -> HttpResponse:
-    form = PostForm(request.POST)
-    slug = request.POST.get("group") or ""
+    """The composer. On any error the compose page shows it with the text kept."""
+    slug = request.POST.get("group") or request.GET.get("group") or ""
     group = access_group(request.user, slug) if slug else None
-    fallback = (group and f"/groups/{group.slug}/") or "/"
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(fallback)
-    try:
-        post = services.post_create(
-            actor=request.user,
-            body=form.cleaned_data["body"],
-            group=group,
-            is_question=form.cleaned_data["is_question"],
-            is_announcement=form.cleaned_data["is_announcement"],
-        )
-    except ValidationError as error:
-        _errors(request, error)
-        return redirect(fallback)
-    messages.success(request, _("Posted."))
-    return redirect("feed:post", pk=post.pk)
+    form = PostForm(request.POST or None, request.FILES or None, initial={"group": slug})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            post = services.post_publish(
+                actor=request.user,
+                body=data["body"],
+                group=group,
+                is_question=data["is_question"],
+                is_announcement=data["is_announcement"],
+                uploads=data["attachments"],
+                poll_options=data["poll_options"],
+                poll_multiple=data["poll_multiple"],
+                poll_closes_at=data["poll_closes_at"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Posted."))
+            return redirect("feed:post", pk=post.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "feed/compose.html", {"form": form, "group": group}, status=status)
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error("attachments" if error.code in UPLOAD_ERROR_CODES else None, error)
+
+
+UPLOAD_ERROR_CODES = {
+    "too_big",
+    "file_type",
+    "format",
+    "too_many_pixels",
+    "not_an_image",
+    "damaged",
+}
 
 
 @login_required
@@ -81,6 +105,8 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
     attach_engagement([post], request.user)
     context = {
         "post": post,
+        "report_form": ReportForm(),
+        "may_pin": post.group is not None and user_may_manage_group(request.user, post.group),
         "threads": comments_for(request.user, post),
         "comment_form": CommentForm(),
         "may_moderate": user_may_moderate_group(request.user, post.group),
@@ -222,3 +248,114 @@ def hashtag(request: HttpRequest, tag: str) -> HttpResponse:
     except InvalidCursor:
         return render(request, "community/bad_cursor.html", status=400)
     return render(request, "feed/hashtag.html", {"page": page, "tag": tag})
+
+
+@login_required
+@require_POST
+def pin(request: HttpRequest, pk: int) -> HttpResponse:
+    post = access_post(request.user, pk)
+    services.post_pin(actor=request.user, post=post, pinned=request.POST.get("pinned") == "1")
+    return redirect("feed:post", pk=post.pk)
+
+
+@login_required
+@require_POST
+def bookmark(request: HttpRequest, pk: int) -> HttpResponse:
+    post = access_post(request.user, pk)
+    saved = services.bookmark_toggle(actor=request.user, post=post)
+    messages.success(request, _("Saved for later.") if saved else _("Removed from saved."))
+    return _back(request, f"/posts/{post.pk}/")
+
+
+@login_required
+def saved(request: HttpRequest) -> HttpResponse:
+    try:
+        page = saved_posts_for(request.user, cursor=request.GET.get("after"))
+    except InvalidCursor:
+        return render(request, "community/bad_cursor.html", status=400)
+    return render(request, "feed/saved.html", {"page": page})
+
+
+@login_required
+@require_POST
+def vote(request: HttpRequest, pk: int) -> HttpResponse:
+    post = access_post(request.user, pk)
+    poll = Poll.objects.filter(post=post).first()
+    if poll is None:
+        raise Http404
+    option_ids = [int(v) for v in request.POST.getlist("option") if v.isdigit()]
+    try:
+        services.poll_vote(actor=request.user, poll=poll, option_ids=option_ids)
+    except ValidationError as error:
+        _errors(request, error)
+    return _back(request, f"/posts/{post.pk}/")
+
+
+@login_required
+def attachment(request: HttpRequest, pk: int) -> FileResponse:
+    """Files are served only through this check, never from a public URL."""
+    item = attachment_for(request.user, pk)
+    response = FileResponse(
+        item.file.open("rb"),
+        content_type=item.content_type,
+        as_attachment=not item.is_image,
+        filename=item.original_name,
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+@require_POST
+def report(request: HttpRequest, pk: int) -> HttpResponse:
+    post = access_post(request.user, pk)
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say briefly what is wrong."))
+        return redirect("feed:post", pk=post.pk)
+    comment_id = form.cleaned_data["comment"]
+    comment = Comment.objects.filter(pk=comment_id, post=post).first() if comment_id else None
+    try:
+        services.report_create(
+            actor=request.user, post=post, comment=comment, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(request, _("Thank you. The moderators will take a look."))
+    return redirect("feed:post", pk=post.pk)
+
+
+@login_required
+def moderation(request: HttpRequest) -> HttpResponse:
+    """The queue of open reports and the audit log, for what the user moderates."""
+    return render(
+        request,
+        "feed/moderation.html",
+        {
+            "reports": moderation_queue_for(request.user),
+            "log": moderation_log_for(request.user),
+            "resolve_form": ResolveForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    item = moderation_queue_for(request.user).filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    form = ResolveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.report_resolve(
+                actor=request.user,
+                report=item,
+                hide=form.cleaned_data["decision"] == "hide",
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            _errors(request, error)
+    return redirect("feed:moderation")

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from community.pagination import InvalidCursor, keyset_paginate
 from feed.forms import PostForm
-from feed.selectors import group_posts_for
+from feed.selectors import group_posts_for, pinned_posts_for
 
 from . import services
 from .forms import GroupFilterForm, GroupForm, InviteForm
@@ -88,8 +88,9 @@ def create(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     group = access_group(request.user, slug)
     readable = user_may_read_group(request.user, group)
-    page = None
+    page, pinned = None, []
     if readable:
+        pinned = pinned_posts_for(request.user, group) if not request.GET.get("after") else []
         try:
             page = group_posts_for(request.user, group, cursor=request.GET.get("after"))
         except InvalidCursor:
@@ -100,6 +101,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "membership": membership,
         "readable": readable,
         "page": page,
+        "pinned": pinned,
         "may_manage": user_may_manage_group(request.user, group),
         "may_post": user_may_post_in(request.user, group),
         "pending_request": (

@@ -4,21 +4,26 @@ and everybody sees what they allow — through the selectors and through the pag
 Hypothesis builds random organisations (users, groups of every visibility,
 memberships, posts with comments and hashtags), then applies random changes
 between reads: join, leave, removal, visibility changed, post moved to another
-group, post deleted, member deactivated. Leaks happen at changes. The expected
-answer comes from a plain-Python model of the rules, not from the code under test.
+group, post deleted, member deactivated. Checked on the directory, group pages,
+post pages with their comments, the hashtag page, bookmarks and file downloads.
+Leaks happen at changes. The expected answer comes from a plain-Python model of
+the rules, not from the code under test. HYPOTHESIS_PROFILE=thorough runs more.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass, field
 
-from django.test import Client
+from django.core.files.base import ContentFile
+from django.test import Client, override_settings
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from feed.models import Comment, Post
+from feed.models import Attachment, Bookmark, Comment, Post
 from groups.models import Group, Membership, Visibility
 from groups.selectors import groups_readable_by, groups_visible_to, posts_visible_to
 from profiles.models import User
@@ -85,6 +90,10 @@ def _build(draw_visibility, draw_members, draw_posts):
             body_html=f"<p>post-{index}-body</p>",
         )
         post.hashtags.add("probe")
+        attachment = Attachment(post=post, original_name="n.txt", content_type="text/plain", size=4)
+        attachment.file.save(f"p{index}.txt", ContentFile(b"note"), save=False)
+        attachment.save()
+        post.probe_attachment = attachment
         Comment.objects.create(
             post=post,
             author=author,
@@ -93,6 +102,8 @@ def _build(draw_visibility, draw_members, draw_posts):
         )
         posts.append(post)
         rules.post_group[index] = group_index if group_index >= 0 else None
+    # Everyone saved every post while they could: bookmarks must follow access.
+    Bookmark.objects.bulk_create(Bookmark(user=user, post=post) for user in users for post in posts)
     return users, groups, posts, rules
 
 
@@ -140,6 +151,7 @@ def _check(users, groups, posts, rules, through_pages: bool):
         client.force_login(user)
         directory = client.get("/groups/").content.decode()
         hashtag_page = client.get("/tags/probe/").content.decode()
+        saved_page = client.get("/saved/").content.decode()
         for gi, group in enumerate(groups):
             assert (group.name in directory) == rules.may_know(ui, gi), ("directory", ui, gi)
             status = client.get(f"/groups/{group.slug}/").status_code
@@ -150,11 +162,15 @@ def _check(users, groups, posts, rules, through_pages: bool):
             assert (page.status_code == 200) == allowed, ("post page", ui, pi, page.status_code)
             assert (f"comment-{pi}-text" in page.content.decode()) == allowed, ("comments", ui, pi)
             assert (f"post-{pi}-body" in hashtag_page) == allowed, ("hashtag", ui, pi)
+            assert (f"post-{pi}-body" in saved_page) == allowed, ("bookmarks", ui, pi)
+            download = client.get(f"/files/{post.probe_attachment.pk}/")
+            assert (download.status_code == 200) == allowed, ("attachment", ui, pi)
 
 
+@override_settings(MEDIA_ROOT=tempfile.mkdtemp(prefix="buzz-property-"))
 class AccessRulesHold(TestCase):
     @settings(
-        max_examples=25,
+        max_examples=60 if os.environ.get("HYPOTHESIS_PROFILE") == "thorough" else 15,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
