@@ -31,6 +31,7 @@ from .models import (
     ReactionKind,
     Report,
     ReportState,
+    Revision,
 )
 
 FEED_ORDERING = ["-created_at", "-pk"]
@@ -278,3 +279,27 @@ def deleted_post_for_moderator(user, post_id: int) -> Post:
     if post is None or not user_may_moderate_group(user, post.group):
         raise Http404("No post here.")
     return post
+
+
+def deleted_comment_for_moderator(user, comment_id: int) -> Comment:
+    """A deleted comment on a readable post, for that post's moderators only."""
+    comment = (
+        Comment.objects.filter(pk=comment_id, deleted_at__isnull=False)
+        .select_related("post__group")
+        .first()
+    )
+    if comment is None:
+        raise Http404("No comment here.")
+    access_post(user, comment.post_id)
+    if not user_may_moderate_group(user, comment.post.group):
+        raise Http404("No comment here.")
+    return comment
+
+
+def revisions_of(post: Post) -> QuerySet[Revision]:
+    """Earlier texts of a post and of its comments, newest first."""
+    return (
+        Revision.objects.filter(Q(post=post) | Q(comment__post=post))
+        .select_related("edited_by__profile", "comment")
+        .order_by("-created_at", "-pk")
+    )

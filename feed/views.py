@@ -22,11 +22,13 @@ from .selectors import (
     attach_engagement,
     attachment_for,
     comments_for,
+    deleted_comment_for_moderator,
     deleted_post_for_moderator,
     feed_for_member,
     hashtag_posts_for,
     moderation_log_for,
     moderation_queue_for,
+    revisions_of,
     saved_posts_for,
 )
 
@@ -359,3 +361,21 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             _errors(request, error)
     return redirect("feed:moderation")
+
+
+@login_required
+def history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Earlier versions of an edited post and its comments, for moderators only."""
+    post = access_post(request.user, pk)
+    if not user_may_moderate_group(request.user, post.group):
+        raise Http404
+    return render(request, "feed/history.html", {"post": post, "revisions": revisions_of(post)})
+
+
+@login_required
+@require_POST
+def comment_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = deleted_comment_for_moderator(request.user, pk)
+    services.comment_restore(actor=request.user, comment=comment)
+    messages.success(request, _("Comment restored."))
+    return redirect(f"/posts/{comment.post_id}/#comment-{comment.pk}")

@@ -138,3 +138,36 @@ def test_resolving_a_report_outside_my_scope_is_not_found(member_client):
     )
     response = member_client.post(f"/moderation/reports/{report.pk}/", {"decision": "hide"})
     assert response.status_code == 404
+
+
+def test_moderators_read_the_edit_history_and_others_do_not(member, member_client):
+    group = GroupFactory()
+    author = MembershipFactory(group=group).user
+    post = services.post_create(actor=author, body="first words", group=group)
+    services.post_update(actor=author, post=post, body="second words")
+    assert member_client.get(f"/posts/{post.pk}/history/").status_code == 404
+    MembershipFactory(group=group, user=member, role=Role.ADMIN)
+    html = member_client.get(f"/posts/{post.pk}/history/").content.decode()
+    assert "first words" in html
+
+
+def test_hidden_comment_is_restored_from_the_audit_log(member, member_client):
+    group = GroupFactory()
+    MembershipFactory(group=group, user=member, role=Role.ADMIN)
+    comment = CommentFactory(post=PostFactory(group=group), body="borderline")
+    report = services.report_create(
+        actor=UserFactory(), post=comment.post, comment=comment, reason="rude"
+    )
+    services.report_resolve(actor=member, report=report, hide=True)
+    log = member_client.get("/moderation/").content.decode()
+    assert f"/comments/{comment.pk}/restore/" in log
+    member_client.post(f"/comments/{comment.pk}/restore/")
+    comment.refresh_from_db()
+    assert comment.deleted_at is None
+    assert list(ModerationAction.objects.values_list("action", flat=True)) == ["restore", "hide"]
+
+
+def test_outsiders_cannot_restore_a_hidden_comment(member_client):
+    comment = CommentFactory(post=PostFactory(group=GroupFactory()))
+    services.comment_delete(actor=comment.author, comment=comment)
+    assert member_client.post(f"/comments/{comment.pk}/restore/").status_code == 404
