@@ -12,6 +12,12 @@ class GroupForm(forms.ModelForm):
         help_text=_("Comma-separated, e.g. Kubernetes, cloud, platform"),
     )
 
+    cover_image = forms.FileField(
+        label=_("Cover image"),
+        required=False,
+        help_text=_("A wide picture, shown as a banner (JPEG, PNG, WebP or GIF)."),
+    )
+
     class Meta:
         model = Group
         fields = ["name", "description", "visibility"]

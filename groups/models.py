@@ -33,6 +33,8 @@ class Group(models.Model):
         settings.AUTH_USER_MODEL, through="Membership", related_name="member_of_groups"
     )
     tags = TaggableManager(_("topics"), blank=True)
+    # Re-encoded from pixels at upload (groups.services), so no metadata survives.
+    cover = models.FileField(_("cover image"), upload_to="group-covers/", blank=True)
 
     class Meta:
         ordering = ["name", "pk"]

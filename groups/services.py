@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from PIL import Image, ImageOps
 
+from community.uploads import check_size, open_image, reencode_image
 from metrics.models import EventKind
 from metrics.services import event_record
 
@@ -56,6 +61,17 @@ def _add_member(group: Group, user, role: str = Role.MEMBER) -> Membership:
     return membership
 
 
+COVER_SIZE = (1200, 300)
+
+
+def _cover_file(upload: UploadedFile) -> ContentFile:
+    """A wide banner, judged by content and re-encoded without metadata."""
+    check_size(upload, settings.BUZZ_ATTACHMENT_MAX_BYTES)
+    image = open_image(upload, max_pixels=settings.BUZZ_ATTACHMENT_MAX_PIXELS)
+    banner = ImageOps.fit(image, COVER_SIZE, method=Image.Resampling.LANCZOS)
+    return reencode_image(banner, name="cover")
+
+
 @transaction.atomic
 def group_create(
     *,
@@ -64,6 +80,7 @@ def group_create(
     description: str = "",
     visibility: str = Visibility.OPEN,
     tags: Iterable[str] = (),
+    cover: UploadedFile | None = None,
 ) -> Group:
     """Any active member may start a group and becomes its owner."""
     group = Group(
@@ -74,6 +91,8 @@ def group_create(
         created_by=actor,
     )
     group.full_clean()
+    if cover is not None:
+        group.cover.save("cover.webp", _cover_file(cover), save=False)
     group.save()
     if tags:
         group.tags.set([t.strip() for t in tags if t.strip()])
@@ -83,12 +102,21 @@ def group_create(
 
 @transaction.atomic
 def group_update(
-    *, actor, group: Group, name: str, description: str, visibility: str, tags: Iterable[str]
+    *,
+    actor,
+    group: Group,
+    name: str,
+    description: str,
+    visibility: str,
+    tags: Iterable[str],
+    cover: UploadedFile | None = None,
 ) -> Group:
     """Owners and admins edit their group; the slug stays so links keep working."""
     _require_manager(actor, group)
     group.name, group.description, group.visibility = name.strip(), description, visibility
     group.full_clean()
+    if cover is not None:
+        group.cover.save("cover.webp", _cover_file(cover), save=False)
     group.save()
     group.tags.set([t.strip() for t in tags if t.strip()])
     return group

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<slug:slug>/join/", views.join, name="join"),
     path("<slug:slug>/leave/", views.leave, name="leave"),
     path("<slug:slug>/edit/", views.edit, name="edit"),
+    path("<slug:slug>/cover/", views.cover, name="cover"),
     path("<slug:slug>/archive/", views.archive, name="archive"),
     path("<slug:slug>/members/", views.members, name="members"),
     path("<slug:slug>/members/<int:pk>/", views.member_update, name="member_update"),

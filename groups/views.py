@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -66,7 +66,7 @@ def _query_string(request: HttpRequest) -> str:
 
 @login_required
 def create(request: HttpRequest) -> HttpResponse:
-    form = GroupForm(request.POST or None)
+    form = GroupForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             group = services.group_create(
@@ -75,9 +75,10 @@ def create(request: HttpRequest) -> HttpResponse:
                 description=form.cleaned_data["description"],
                 visibility=form.cleaned_data["visibility"],
                 tags=form.cleaned_data["tags"],
+                cover=form.cleaned_data["cover_image"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error("cover_image" if not hasattr(error, "error_dict") else None, error)
         else:
             messages.success(request, _("Your group is ready. Invite colleagues to join."))
             return redirect("groups:detail", slug=group.slug)
@@ -251,7 +252,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
     if not user_may_manage_group(request.user, group):
         return render(request, "403.html", status=403)
     initial = {"tags": ", ".join(group.tags.names())}
-    form = GroupForm(request.POST or None, instance=group, initial=initial)
+    form = GroupForm(request.POST or None, request.FILES or None, instance=group, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.group_update(
@@ -261,9 +262,10 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
                 description=form.cleaned_data["description"],
                 visibility=form.cleaned_data["visibility"],
                 tags=form.cleaned_data["tags"],
+                cover=form.cleaned_data["cover_image"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error("cover_image" if not hasattr(error, "error_dict") else None, error)
         else:
             messages.success(request, _("Group saved."))
             return redirect("groups:detail", slug=group.slug)
@@ -278,3 +280,14 @@ def archive(request: HttpRequest, slug: str) -> HttpResponse:
     services.group_archive(actor=request.user, group=group, archived=archived)
     messages.success(request, _("Group archived.") if archived else _("Group restored."))
     return redirect("groups:detail", slug=slug)
+
+
+@login_required
+def cover(request: HttpRequest, slug: str) -> FileResponse:
+    """A group's cover is as visible as the group's existence."""
+    group = access_group(request.user, slug)
+    if not group.cover:
+        raise Http404
+    response = FileResponse(group.cover.open("rb"), content_type="image/webp")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

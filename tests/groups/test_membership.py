@@ -164,3 +164,40 @@ def test_removed_member_is_out_at_once():
     member = MembershipFactory(group=group)
     services.membership_remove(actor=owner, membership=member)
     assert group not in groups_visible_to(member.user)
+
+
+def test_cover_image_is_a_reencoded_banner_and_as_visible_as_the_group(tmp_path, settings):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    picture = io.BytesIO()
+    Image.new("RGB", (800, 600), "teal").save(picture, format="PNG")
+    owner = UserFactory()
+    group = services.group_create(
+        actor=owner,
+        name="Secret Cove",
+        visibility=Visibility.SECRET,
+        cover=SimpleUploadedFile("cover.png", picture.getvalue()),
+    )
+    with group.cover.open("rb") as stored, Image.open(stored) as banner:
+        assert (banner.format, banner.size) == ("WEBP", (1200, 300))
+    insider, outsider = Client(), Client()
+    insider.force_login(owner)
+    outsider.force_login(UserFactory())
+    assert insider.get(f"/groups/{group.slug}/cover/").status_code == 200
+    assert outsider.get(f"/groups/{group.slug}/cover/").status_code == 404
+
+
+def test_a_cover_that_is_not_an_image_is_refused():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    with pytest.raises(ValidationError, match="not an image"):
+        services.group_create(
+            actor=UserFactory(),
+            name="Bad cover",
+            cover=SimpleUploadedFile("cover.png", b"plain text pretending"),
+        )

@@ -20,6 +20,7 @@ GROUP_PATHS = [
     ("get", "/groups/{slug}/"),
     ("get", "/groups/{slug}/members/"),
     ("get", "/groups/{slug}/edit/"),
+    ("get", "/groups/{slug}/cover/"),
     ("post", "/groups/{slug}/join/"),
     ("post", "/groups/{slug}/leave/"),
     ("post", "/groups/{slug}/archive/"),
