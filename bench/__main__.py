@@ -48,6 +48,7 @@ def main() -> None:
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
+    from django.db.models import Count
     from django.test import Client
     from django.test.utils import override_settings
 
@@ -75,6 +76,16 @@ def main() -> None:
 
         return request
 
+    from feed.models import Post
+    from groups.models import Visibility
+
+    busiest = (
+        Post.objects.filter(group__visibility=Visibility.OPEN, deleted_at__isnull=True)
+        .annotate(n=Count("comments"))
+        .order_by("-n", "pk")
+        .select_related("group")
+        .first()
+    )
     scenarios = {
         "raw: SELECT 1": select_one,
         "raw: bare Django view": get("/__bench/bare"),
@@ -82,6 +93,9 @@ def main() -> None:
         "groups directory": get("/groups/"),
         "people directory": get("/people/"),
         "hub (/hub/)": get("/hub/"),
+        "group page": get(f"/groups/{busiest.group.slug}/"),
+        f"post page ({busiest.n} comments)": get(f"/posts/{busiest.pk}/"),
+        "hashtag page": get("/tags/python/"),
         "healthz": get("/healthz"),
     }
     timings: dict[str, list[float]] = {name: [] for name in scenarios}
