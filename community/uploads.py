@@ -14,13 +14,14 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 #: Image formats accepted by content (Pillow's names); MPO is a camera JPEG.
 IMAGE_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "GIF"}
 IMAGE_MIME = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png",
               "WEBP": "image/webp", "GIF": "image/gif"}  # fmt: skip
-ACCEPTED_IMAGES = "JPEG, PNG, WebP or GIF"
+ACCEPTED_IMAGES = gettext_lazy("JPEG, PNG, WebP or GIF")
 #: Documents accepted by their magic bytes (and plain UTF-8 text).
 DOCUMENT_MIME = {
     "application/pdf",

@@ -329,3 +329,30 @@ class PollVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} voted {self.option_id}"
+
+
+class LiveEvent(models.Model):
+    """Every live event, stored with an increasing id: the channel layer may drop
+    messages, the database does not. A reconnecting client sends the last id it
+    saw and gets what it missed (and may see) from here."""
+
+    type = models.CharField(max_length=40)
+    group_id = models.BigIntegerField(null=True, blank=True)
+    post_id = models.BigIntegerField(null=True, blank=True)
+    # Set for events meant for one member only (their group access changed...).
+    recipient_id = models.BigIntegerField(null=True, blank=True)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["group_id", "id"]),
+            models.Index(fields=["recipient_id", "id"]),
+            models.Index(fields=["post_id", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.type}"
+
+    def as_message(self) -> dict:
+        return {"id": self.pk, "type": self.type, **self.payload}

@@ -22,6 +22,7 @@ from .models import (
     Attachment,
     Bookmark,
     Comment,
+    LiveEvent,
     ModerationAction,
     Poll,
     PollOption,
@@ -303,3 +304,50 @@ def revisions_of(post: Post) -> QuerySet[Revision]:
         .select_related("edited_by__profile", "comment")
         .order_by("-created_at", "-pk")
     )
+
+
+CATCH_UP_LIMIT = 500
+
+
+def member_group_ids(user) -> set[int]:
+    """The groups whose live events reach this member's sockets."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    return set(Membership.objects.filter(user_id=user.pk).values_list("group_id", flat=True))
+
+
+def live_events_missed_by(
+    user, *, after: int, watched_post_ids: set[int] = frozenset()
+) -> list[LiveEvent] | None:
+    """Events after `after` that this member's sockets would have received and
+    may still see, oldest first: their own, company-wide ones, those of groups
+    they are a member of now, and those of watched posts in groups they may read.
+    None when more than CATCH_UP_LIMIT were missed (the page should reload)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    memberships = Membership.objects.filter(user_id=user.pk).values("group_id")
+    shared = Q(recipient_id__isnull=True)
+    scope = (
+        Q(recipient_id=user.pk)
+        | (shared & Q(group_id__isnull=True))
+        | (shared & Q(group_id__in=memberships))
+    )
+    if watched_post_ids:
+        readable = groups_readable_by(user).values("pk")
+        scope |= shared & Q(post_id__in=list(watched_post_ids), group_id__in=readable)
+    events = list(
+        LiveEvent.objects.filter(id__gt=after).filter(scope).order_by("id")[: CATCH_UP_LIMIT + 1]
+    )
+    return None if len(events) > CATCH_UP_LIMIT else events
+
+
+def may_watch_post(user, post_id: int) -> bool:
+    return posts_visible_to(user).filter(pk=post_id).exists()
+
+
+def may_receive_group_event(user, group_id: int | None) -> bool:
+    """For events reaching a socket through a watched post rather than group
+    membership: the group must still be readable."""
+    if group_id is None:
+        return True
+    return groups_readable_by(user).filter(pk=group_id).exists()

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -43,6 +44,7 @@ from .models import (
     ReportState,
     Revision,
 )
+from .realtime import live_event_publish
 from .rendering import render_body
 from .selectors import access_post
 
@@ -70,6 +72,21 @@ def _sync_mentions(*, actor, post: Post, comment: Comment | None, user_ids: list
     Mention.objects.bulk_create(Mention(user_id=uid, post=post, comment=comment) for uid in new)
     for _uid in new:
         event_record(actor=actor, kind=EventKind.MENTION, group_id=post.group_id, target=post)
+
+
+def _name(user) -> str:
+    profile = getattr(user, "profile", None)
+    return getattr(profile, "display_name", "") or user.get_username()
+
+
+def _publish(post: Post, event_type: str, **payload) -> None:
+    """A live event about a post, for the sockets that may see that post."""
+    live_event_publish(
+        type=event_type,
+        group_id=post.group_id,
+        post_id=post.pk,
+        payload={"post": post.pk, "group": post.group_id, **payload},
+    )
 
 
 @transaction.atomic
@@ -101,6 +118,7 @@ def post_create(
         post.hashtags.set(rendered.hashtags)
     _sync_mentions(actor=actor, post=post, comment=None, user_ids=rendered.mentioned_user_ids)
     event_record(actor=actor, kind=EventKind.POST, group_id=post.group_id, target=post)
+    _publish(post, "post.created", author=_name(actor))
     return post
 
 
@@ -118,6 +136,7 @@ def post_update(*, actor, post: Post, body: str) -> Post:
     post.save(update_fields=["body", "body_html", "edited_at"])
     post.hashtags.set(rendered.hashtags)
     _sync_mentions(actor=actor, post=post, comment=None, user_ids=rendered.mentioned_user_ids)
+    _publish(post, "post.updated", body_html=str(rendered.html))
     return post
 
 
@@ -134,6 +153,7 @@ def post_delete(*, actor, post: Post) -> Post:
     post.save(update_fields=["deleted_at", "deleted_by"])
     if actor.pk != post.author_id:
         _log(actor=actor, action=ModerationAction.Action.DELETE, post=post, comment=None)
+    _publish(post, "post.deleted")
     return post
 
 
@@ -165,6 +185,13 @@ def comment_create(*, actor, post: Post, body: str, parent: Comment | None = Non
     )
     _sync_mentions(actor=actor, post=post, comment=comment, user_ids=rendered.mentioned_user_ids)
     event_record(actor=actor, kind=EventKind.COMMENT, group_id=post.group_id, target=comment)
+    _publish(
+        post,
+        "comment.created",
+        comment=comment.pk,
+        author=_name(actor),
+        comment_count=post.comments.filter(deleted_at__isnull=True).count(),
+    )
     return comment
 
 
@@ -194,6 +221,7 @@ def comment_delete(*, actor, comment: Comment) -> Comment:
     if actor.pk != comment.author_id:
         _log(actor=actor, action=ModerationAction.Action.DELETE, post=comment.post, comment=comment)
     Post.objects.filter(pk=comment.post_id, accepted_comment=comment).update(accepted_comment=None)
+    _publish(comment.post, "comment.deleted", comment=comment.pk)
     return comment
 
 
@@ -249,19 +277,26 @@ def reaction_toggle(
     existing = Reaction.objects.select_for_update().filter(user=actor, **lookup).first()
     if existing and existing.kind == kind:
         existing.delete()
-        return None
-    if existing:
+        reaction = None
+    elif existing:
         existing.kind = kind
         existing.save(update_fields=["kind"])
-        return existing
-    reaction = Reaction.objects.create(
-        user=actor, kind=kind, post=target_post if post else None, comment=comment
+        reaction = existing
+    else:
+        reaction = Reaction.objects.create(
+            user=actor, kind=kind, post=target_post if post else None, comment=comment
+        )
+        event_record(
+            actor=actor,
+            kind=EventKind.REACT,
+            group_id=target_post.group_id,
+            target=comment or target_post,
+        )
+    counts = dict(
+        Reaction.objects.filter(**lookup).values_list("kind").annotate(n=Count("pk")).order_by()
     )
-    event_record(
-        actor=actor,
-        kind=EventKind.REACT,
-        group_id=target_post.group_id,
-        target=comment or target_post,
+    _publish(
+        target_post, "reaction.changed", comment=comment.pk if comment else None, counts=counts
     )
     return reaction
 
@@ -449,6 +484,10 @@ def report_resolve(*, actor, report: Report, hide: bool, reason: str = "") -> Re
     if hide:
         target.deleted_at, target.deleted_by = now, actor
         target.save(update_fields=["deleted_at", "deleted_by"])
+        if report.comment is not None:
+            _publish(post, "comment.deleted", comment=report.comment_id)
+        else:
+            _publish(post, "post.deleted")
     # One decision settles every open report on the same content.
     Report.objects.filter(post=post, comment=report.comment, state=ReportState.OPEN).update(
         state=ReportState.HIDDEN if hide else ReportState.DISMISSED,

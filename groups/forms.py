@@ -36,7 +36,12 @@ class GroupFilterForm(forms.Form):
     visibility = forms.ChoiceField(
         label=_("Visibility"),
         required=False,
-        choices=[("", _("Any"))] + [(v.value, v.name.title()) for v in Visibility],
+        choices=[
+            ("", _("Any")),
+            (Visibility.OPEN, _("Open")),
+            (Visibility.CLOSED, _("Closed")),
+            (Visibility.SECRET, _("Secret")),
+        ],
     )
     mine = forms.BooleanField(label=_("Only my groups"), required=False)
 

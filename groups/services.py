@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
 from community.uploads import check_size, open_image, reencode_image
+from feed.realtime import live_event_publish
 from metrics.models import EventKind
 from metrics.services import event_record
 
@@ -52,12 +53,18 @@ def _require_unarchived(group: Group) -> None:
         raise ValidationError(_("This group is archived."))
 
 
+def _membership_changed(user_id: int, group: Group) -> None:
+    """Tell the member's open tabs to re-read their group subscriptions."""
+    live_event_publish(type="membership.changed", recipient_id=user_id, payload={"group": group.pk})
+
+
 def _add_member(group: Group, user, role: str = Role.MEMBER) -> Membership:
     membership, created = Membership.objects.get_or_create(
         group=group, user=user, defaults={"role": role}
     )
     if created:
         event_record(actor=user, kind=EventKind.JOIN_GROUP, group_id=group.pk, target=group)
+        _membership_changed(user.pk, group)
     return membership
 
 
@@ -233,6 +240,7 @@ def membership_leave(*, actor, group: Group) -> None:
     if membership.role == Role.OWNER and _owner_count(group) == 1:
         raise ValidationError(_("You are the only owner: make someone else owner first."))
     membership.delete()
+    _membership_changed(actor.pk, group)
 
 
 @transaction.atomic
@@ -246,6 +254,7 @@ def membership_remove(*, actor, membership: Membership) -> None:
     if membership.role == Role.OWNER and _owner_count(group) == 1:
         raise ValidationError(_("A group needs at least one owner."))
     membership.delete()
+    _membership_changed(membership.user_id, group)
 
 
 @transaction.atomic
