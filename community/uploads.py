@@ -37,7 +37,7 @@ DOCUMENT_MIME = {
 def check_size(upload: UploadedFile, max_bytes: int) -> None:
     if upload.size is not None and upload.size > max_bytes:
         raise ValidationError(
-            _("This file is %(size)s; the limit is %(max)s.")
+            _("This file is %(size)s; it may be at most %(max)s.")
             % {"size": filesizeformat(upload.size), "max": filesizeformat(max_bytes)},
             code="too_big",
         )

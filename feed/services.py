@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -542,3 +542,26 @@ def poll_vote(*, actor, poll: Poll, option_ids: list[int]) -> list[PollVote]:
     return PollVote.objects.bulk_create(
         PollVote(poll=poll, option=option, user=actor) for option in options
     )
+
+
+# --- a member who leaves the organisation ------------------------------------------
+
+
+@transaction.atomic
+def member_content_anonymise(*, member, placeholder) -> None:
+    """Attribute a departed member's posts and comments to a placeholder account
+    ("Former colleague"); the discussions stay readable."""
+    Post.objects.filter(author=member).update(author=placeholder)
+    Comment.objects.filter(author=member).update(author=placeholder)
+    # Earlier versions were written by the member too: keep who edited anonymous.
+    Revision.objects.filter(edited_by=member).update(edited_by=placeholder)
+
+
+@transaction.atomic
+def member_content_remove(*, member) -> None:
+    """Soft-delete a departed member's posts and comments, and drop the text of
+    their earlier versions (nothing of theirs stays readable, even to moderators)."""
+    now = timezone.now()
+    Post.objects.filter(author=member, deleted_at__isnull=True).update(deleted_at=now)
+    Comment.objects.filter(author=member, deleted_at__isnull=True).update(deleted_at=now)
+    Revision.objects.filter(Q(post__author=member) | Q(comment__author=member)).delete()

@@ -1,4 +1,6 @@
-from .env import env_int
+from django.core.exceptions import ImproperlyConfigured
+
+from .env import env_int, env_str
 
 # "Kubernetes", "kubernetes" and #kubernetes are one tag.
 TAGGIT_CASE_INSENSITIVE = True
@@ -10,3 +12,13 @@ BUZZ_POST_MAX_CHARS = env_int("BUZZ_POST_MAX_CHARS", 10_000)
 BUZZ_ATTACHMENT_MAX_BYTES = env_int("BUZZ_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 BUZZ_ATTACHMENT_MAX_PIXELS = env_int("BUZZ_ATTACHMENT_MAX_PIXELS", 40_000_000)
 BUZZ_ATTACHMENTS_PER_POST = env_int("BUZZ_ATTACHMENTS_PER_POST", 10)
+
+# Profile photos and what happens to a deleted member's posts.
+BUZZ_PHOTO_MAX_BYTES = env_int("BUZZ_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+# Checked before decoding: a small file may claim huge dimensions (a decompression bomb).
+BUZZ_PHOTO_MAX_PIXELS = env_int("BUZZ_PHOTO_MAX_PIXELS", 40_000_000)
+BUZZ_DELETED_MEMBER_POSTS = env_str("BUZZ_DELETED_MEMBER_POSTS", "anonymise").lower()
+if BUZZ_DELETED_MEMBER_POSTS not in {"anonymise", "remove"}:
+    raise ImproperlyConfigured(
+        f"BUZZ_DELETED_MEMBER_POSTS={BUZZ_DELETED_MEMBER_POSTS!r}: use anonymise or remove."
+    )

@@ -75,7 +75,7 @@ def test_executable_is_refused_whatever_its_name(member):
 
 @override_settings(BUZZ_ATTACHMENT_MAX_BYTES=1024)
 def test_oversized_file_is_refused_with_the_limit(member):
-    with pytest.raises(ValidationError, match=r"the limit is 1\.0"):
+    with pytest.raises(ValidationError, match=r"at most 1\.0"):
         publish(member, upload("big.txt", b"a" * 2048))
 
 
