@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "community.context_processors.navigation",
+                "feed.context_processors.live",
             ],
         },
     },

@@ -1,28 +1,112 @@
-// One websocket per tab at /ws/, reconnecting with capped exponential backoff
-// and jitter; the header badge shows the connection state. Pages listen for
-// "buzz:event" on document to apply live events.
+// One websocket per tab at /ws/. It resumes from the newest event the page was
+// rendered with (body[data-last-event]) so nothing published in between is lost,
+// reconnects with capped exponential backoff and jitter, and shows its state in
+// the header badge. Events are dispatched as "buzz:event" on document and
+// applied here to what the page shows: a "new posts" bar on feeds, live
+// reaction counts, new-comment and edit/delete updates on a post's page.
 (function () {
   "use strict";
+  var body = document.body;
   var badge = document.getElementById("live-state");
-  var labels = document.getElementById("live-state-labels");
+  var stateLabels = document.getElementById("live-state-labels");
+  var texts = document.getElementById("live-texts");
+  var bar = document.getElementById("live-bar");
+  var barButton = document.getElementById("live-bar-button");
+  var lastId = parseInt(body.dataset.lastEvent || "0", 10) || 0;
+  var seen = new Set();
   var attempt = 0;
-  var socket = null;
+  var pending = { posts: 0, comments: 0 };
+  var feed = document.querySelector("[data-live-feed]");
+  var watched = document.querySelector("[data-watch-post]");
+  var watchedPost = watched ? parseInt(watched.dataset.watchPost, 10) : null;
+
+  function text(key, n) {
+    var node = texts && texts.content.querySelector('[data-text="' + key + '"]');
+    return node ? node.textContent.replace("%(n)s", String(n)) : "";
+  }
 
   function setState(state) {
     if (!badge) return;
     badge.dataset.state = state;
-    var label = labels && labels.content.querySelector('[data-state="' + state + '"]');
+    var label = stateLabels && stateLabels.content.querySelector('[data-state="' + state + '"]');
     if (label) badge.textContent = label.textContent;
+  }
+
+  function showBar(label) {
+    if (!bar) return;
+    barButton.textContent = label;
+    bar.hidden = false;
+  }
+
+  if (barButton) barButton.addEventListener("click", function () { window.location.reload(); });
+
+  function inScope(event) {
+    if (!feed) return false;
+    if (feed.dataset.liveFeed === "group") return String(event.group) === feed.dataset.group;
+    return true;
+  }
+
+  function updateReactions(event) {
+    var key = event.comment ? "comment-" + event.comment : "post-" + event.post;
+    document.querySelectorAll('[data-reactions-for="' + key + '"] button[value]').forEach(function (button) {
+      var count = (event.counts || {})[button.value] || 0;
+      button.querySelector(".reaction__count").textContent = count ? " " + count : "";
+      button.setAttribute("aria-label", button.dataset.label + ": " + count);
+    });
+  }
+
+  function apply(event) {
+    switch (event.type) {
+      case "post.created":
+        if (inScope(event)) {
+          pending.posts += 1;
+          showBar(pending.posts === 1 ? text("new-posts-one") : text("new-posts-many", pending.posts));
+        }
+        break;
+      case "comment.created":
+        if (event.post === watchedPost) {
+          pending.comments += 1;
+          showBar(pending.comments === 1 ? text("new-comments-one") : text("new-comments-many", pending.comments));
+        }
+        break;
+      case "reaction.changed":
+        updateReactions(event);
+        break;
+      case "post.updated":
+        document.querySelectorAll("#post-" + event.post + " .card__body").forEach(function (node) {
+          node.innerHTML = event.body_html; // sanitised by the server (nh3) before it was stored
+        });
+        break;
+      case "post.deleted":
+        document.querySelectorAll("#post-" + event.post).forEach(function (node) {
+          node.textContent = text("deleted");
+        });
+        break;
+      case "resync":
+        showBar(text("resync"));
+        break;
+    }
   }
 
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     setState("connecting");
-    socket = new WebSocket(scheme + window.location.host + "/ws/");
-    socket.addEventListener("open", function () { attempt = 0; setState("online"); });
+    var socket = new WebSocket(scheme + window.location.host + "/ws/");
+    socket.addEventListener("open", function () {
+      attempt = 0;
+      setState("online");
+      if (watchedPost) socket.send(JSON.stringify({ type: "watch", post: watchedPost }));
+      socket.send(JSON.stringify({ type: "resume", after: lastId }));
+    });
     socket.addEventListener("message", function (message) {
       var event;
       try { event = JSON.parse(message.data); } catch (e) { return; }
+      if (typeof event.id === "number") {
+        if (seen.has(event.id)) return;
+        seen.add(event.id);
+        lastId = Math.max(lastId, event.id);
+      }
+      apply(event);
       document.dispatchEvent(new CustomEvent("buzz:event", { detail: event }));
     });
     socket.addEventListener("close", function (closed) {
@@ -33,5 +117,5 @@
     });
   }
 
-  if ("WebSocket" in window) connect();
+  if ("WebSocket" in window && body.dataset.lastEvent !== undefined) connect();
 })();
