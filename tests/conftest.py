@@ -138,25 +138,19 @@ def _set_test_database_name() -> None:
             connection.settings_dict["NAME"] = test_name
 
 
-@pytest.fixture(scope="module")
-def asgi_live_server(django_db_setup, django_db_blocker) -> Iterator[str]:
+@contextlib.contextmanager
+def daphne_server(django_db_blocker) -> Iterator[str]:
     """The real ASGI app (HTTP + websockets) under daphne on a free 127.0.0.1 port,
-    in a child process sharing the test database.
-
-    One per module, forked when the module starts: transactional tests that ran
-    before may have flushed the database, and post_migrate then recreated the
-    content types with new ids; a fresh fork (with a fresh ContentType cache)
-    never writes a stale id."""
+    in a forked child process sharing the test database and the channel layer."""
     from channels.testing.live import make_application
     from daphne.testing import DaphneProcess
+    from django.contrib.contenttypes.models import ContentType
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
     from django.db import connections
 
     for connection in connections.all():
         if connection.vendor == "sqlite" and connection.is_in_memory_db():
             pytest.fail("the live server needs a file-backed test database")
-    from django.contrib.contenttypes.models import ContentType
-
     with django_db_blocker.unblock():
         ContentType.objects.clear_cache()
         get_application = partial(make_application, static_wrapper=ASGIStaticFilesHandler)
@@ -171,6 +165,16 @@ def asgi_live_server(django_db_setup, django_db_blocker) -> Iterator[str]:
     finally:
         process.terminate()
         process.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def asgi_live_server(django_db_setup, django_db_blocker) -> Iterator[str]:
+    """One daphne per module, forked when the module starts: transactional tests
+    that ran before may have flushed the database, and post_migrate then
+    recreated the content types with new ids; a fresh fork (with a fresh
+    ContentType cache) never writes a stale id."""
+    with daphne_server(django_db_blocker) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,12 @@
 """Two members in two browsers: one posts, the other sees it arrive live, reacts,
 and the first sees the reaction count change without reloading."""
 
+import os
+
 import pytest
 
 from groups.models import Role, Visibility
+from tests.conftest import daphne_server
 from tests.factories import TEST_PASSWORD, GroupFactory, MembershipFactory, UserFactory
 
 pytestmark = [
@@ -98,3 +101,34 @@ def test_an_outsider_is_told_of_company_posts_but_never_of_secret_ones(chromium,
     finally:
         insider_context.close()
         outsider_context.close()
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs real Redis (the PG/Redis leg)")
+def test_two_daphne_processes_share_live_events_through_redis(
+    chromium, asgi_live_server, django_db_blocker
+):
+    """Like the scale-out stack: the reader's socket is on one worker, the writer
+    posts through another, and Redis carries the event across."""
+    group = GroupFactory(name="Ops", slug="ops", visibility=Visibility.CLOSED)
+    MembershipFactory(group=group, role=Role.OWNER, user=UserFactory(username="writer"))
+    MembershipFactory(group=group, user=UserFactory(username="reader"))
+    with daphne_server(django_db_blocker) as second_worker:
+        reader_context = chromium.new_context(base_url=asgi_live_server)
+        writer_context = chromium.new_context(base_url=second_worker)
+        try:
+            reader, writer = reader_context.new_page(), writer_context.new_page()
+            for page in (reader, writer):
+                page.set_default_timeout(10_000)
+            log_in(reader, "reader")
+            reader.goto("/groups/ops/")
+            wait_online(reader)
+            log_in(writer, "writer")
+            writer.goto("/groups/ops/")
+            writer.get_by_label("Write a post in Ops").fill("Failover drill at 3")
+            writer.get_by_role("button", name="Post", exact=True).click()
+            writer.wait_for_url("**/posts/*/")
+            reader.get_by_role("button", name="1 new post: show").wait_for()
+        finally:
+            reader_context.close()
+            writer_context.close()
