@@ -143,6 +143,9 @@ def main() -> None:
             "",
         ]
     )
+    fanout = _fanout_report(args.rounds)
+    if fanout:
+        report += "\n" + fanout
     print(report)
     if not args.no_write and settings.DEBUG:
         path = ROOT / "docs" / "benchmarks.md"
@@ -154,6 +157,23 @@ def main() -> None:
         with path.open("a") as out:
             out.write(report + "\n")
         print(f"appended to {path.relative_to(ROOT)}", file=sys.stderr)
+
+
+def _fanout_report(rounds: int) -> str:
+    """The live fan-out benchmark, when a Redis answers (REDIS_URL or the local one)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    from bench.fanout import report as fanout_report
+
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+    parts = urlsplit(url)
+    try:
+        socket.create_connection((parts.hostname, parts.port or 6379), timeout=1).close()
+    except OSError:
+        print(f"no Redis at {url}: fan-out benchmark skipped", file=sys.stderr)
+        return ""
+    return fanout_report(url, max(10, rounds // 10))
 
 
 if __name__ == "__main__":
