@@ -122,18 +122,27 @@ def post_create(
     return post
 
 
+def _replace_text(item: Post | Comment, *, actor, body: str, revision_of: dict):
+    """New text for a post or comment; the old one is kept as a Revision for
+    moderators. Returns the rendering, or None when nothing changed."""
+    body = _clean_body(body)
+    if body == item.body:
+        return None
+    Revision.objects.create(body=item.body, edited_by=actor, **revision_of)
+    rendered = render_body(body)
+    item.body, item.body_html, item.edited_at = body, rendered.html, timezone.now()
+    item.save(update_fields=["body", "body_html", "edited_at"])
+    return rendered
+
+
 @transaction.atomic
 def post_update(*, actor, post: Post, body: str) -> Post:
     """Authors edit their own posts; the old text is kept for moderators."""
     if post.author_id != actor.pk or post.deleted_at is not None:
         raise PermissionDenied(_("Only the author may edit this post."))
-    body = _clean_body(body)
-    if body == post.body:
+    rendered = _replace_text(post, actor=actor, body=body, revision_of={"post": post})
+    if rendered is None:
         return post
-    Revision.objects.create(post=post, body=post.body, edited_by=actor)
-    rendered = render_body(body)
-    post.body, post.body_html, post.edited_at = body, rendered.html, timezone.now()
-    post.save(update_fields=["body", "body_html", "edited_at"])
     post.hashtags.set(rendered.hashtags)
     _sync_mentions(actor=actor, post=post, comment=None, user_ids=rendered.mentioned_user_ids)
     _publish(post, "post.updated", body_html=str(rendered.html))
@@ -199,13 +208,9 @@ def comment_create(*, actor, post: Post, body: str, parent: Comment | None = Non
 def comment_update(*, actor, comment: Comment, body: str) -> Comment:
     if comment.author_id != actor.pk or comment.deleted_at is not None:
         raise PermissionDenied(_("Only the author may edit this comment."))
-    body = _clean_body(body)
-    if body == comment.body:
+    rendered = _replace_text(comment, actor=actor, body=body, revision_of={"comment": comment})
+    if rendered is None:
         return comment
-    Revision.objects.create(comment=comment, body=comment.body, edited_by=actor)
-    rendered = render_body(body)
-    comment.body, comment.body_html, comment.edited_at = body, rendered.html, timezone.now()
-    comment.save(update_fields=["body", "body_html", "edited_at"])
     _sync_mentions(
         actor=actor, post=comment.post, comment=comment, user_ids=rendered.mentioned_user_ids
     )
