@@ -205,4 +205,3 @@ BUZZ_ORGANISATION_NAME = env_str("BUZZ_ORGANISATION_NAME", "Buzz")
 # the app folders, so no collectstatic is needed to develop.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
-
