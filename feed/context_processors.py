@@ -3,9 +3,14 @@ from typing import Any
 from django.http import HttpRequest
 
 from .realtime import last_event_id
+from .selectors import unread_notification_count
 
 
 def live(request: HttpRequest) -> dict[str, Any]:
-    """The newest live event id, for the page's socket to resume from. A
-    callable, so the query runs only when a template renders it."""
-    return {"last_event_id": last_event_id}
+    """The newest live event id, for the page's socket to resume from, and the
+    unread notification count. Callables, so their queries run only when a
+    template renders them."""
+    return {
+        "last_event_id": last_event_id,
+        "unread_notifications": lambda: unread_notification_count(request.user),
+    }

@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .models import ReactionKind
+from .models import DeliveryChoice, NotificationKind, NotificationPreference, ReactionKind
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -87,3 +87,20 @@ class ReportForm(forms.Form):
 class ResolveForm(forms.Form):
     decision = forms.ChoiceField(choices=[("hide", _("Hide")), ("dismiss", _("Dismiss"))])
     reason = forms.CharField(label=_("Note for the audit log"), max_length=500, required=False)
+
+
+class NotificationSettingsForm(forms.Form):
+    """One choice per kind: in Buzz, also by email, or off."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = dict(
+            NotificationPreference.objects.filter(user=user).values_list("kind", "delivery")
+        )
+        for kind, label in NotificationKind.choices:
+            self.fields[kind] = forms.ChoiceField(
+                label=label,
+                choices=DeliveryChoice.choices,
+                initial=current.get(kind, DeliveryChoice.IN_APP),
+                widget=forms.RadioSelect,
+            )

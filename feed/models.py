@@ -356,3 +356,95 @@ class LiveEvent(models.Model):
 
     def as_message(self) -> dict:
         return {"id": self.pk, "type": self.type, **self.payload}
+
+
+class NotificationKind(models.TextChoices):
+    MENTION = "mention", _("Mentions of me")
+    COMMENT = "comment", _("Comments on my posts")
+    REPLY = "reply", _("Replies to my comments")
+    REACTION = "reaction", _("Reactions to my posts and comments")
+    ANSWER = "answer", _("My answer accepted")
+    JOIN_REQUEST = "join_request", _("Requests to join my groups")
+    KUDOS = "kudos", _("Kudos for me")
+
+
+class Notification(models.Model):
+    """Something a member should know. Similar ones are grouped while unread
+    ("Ann and 4 others reacted"): one row, its actors listed."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=16, choices=NotificationKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    actor_ids = models.JSONField(default=list)  # distinct actors, newest last, capped
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    group = models.ForeignKey(
+        "groups.Group", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    text = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["recipient", "-updated_at", "-id"]),
+            models.Index(fields=["recipient", "read_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id}"
+
+    @property
+    def others(self) -> int:
+        return max(0, len(self.actor_ids) - 1)
+
+
+class DeliveryChoice(models.TextChoices):
+    IN_APP = "in_app", _("In Buzz")
+    EMAIL = "email", _("In Buzz and by email")
+    OFF = "off", _("Off")
+
+
+class NotificationPreference(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=16, choices=NotificationKind.choices)
+    delivery = models.CharField(max_length=8, choices=DeliveryChoice.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="one_pref_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {self.delivery}"
+
+
+class Mute(models.Model):
+    """A post or a whole group the member does not want notifications about."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    group = models.ForeignKey(
+        "groups.Group", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "post"], name="one_post_mute"),
+            models.UniqueConstraint(fields=["user", "group"], name="one_group_mute"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} mutes {self.post_id or self.group_id}"

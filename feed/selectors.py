@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.conf import settings
 from django.db.models import Count, DateTimeField, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 
 from community.pagination import KeysetPage, keyset_paginate
 from community.querysets import count_of
@@ -24,6 +27,8 @@ from .models import (
     Comment,
     LiveEvent,
     ModerationAction,
+    Notification,
+    NotificationKind,
     Poll,
     PollOption,
     PollVote,
@@ -351,3 +356,67 @@ def may_receive_group_event(user, group_id: int | None) -> bool:
     if group_id is None:
         return True
     return groups_readable_by(user).filter(pk=group_id).exists()
+
+
+# --- notifications ------------------------------------------------------------------
+
+
+def notifications_for(user, *, cursor: str | None = None, size: int = 30):
+    """The member's notifications, most recently updated first."""
+    queryset = Notification.objects.filter(recipient_id=user.pk).select_related(
+        "actor__profile", "post", "group", "recipient"
+    )
+    return keyset_paginate(queryset, ordering=["-updated_at", "-pk"], cursor=cursor, size=size)
+
+
+def unread_notification_count(user) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
+
+
+def _actor_name(notification: Notification) -> str:
+    actor = notification.actor
+    if actor is None:
+        return gettext("Someone")
+    profile = getattr(actor, "profile", None)
+    return getattr(profile, "display_name", "") or actor.get_username()
+
+
+def notification_text(notification: Notification) -> str:
+    """One sentence, e.g. "Ann and 4 others reacted to your post"."""
+    name, others = _actor_name(notification), notification.others
+    who = (
+        name
+        if not others
+        else ngettext("%(name)s and %(n)s other", "%(name)s and %(n)s others", others)
+        % {"name": name, "n": others}
+    )
+    sentences = {
+        NotificationKind.MENTION: gettext("%(who)s mentioned you"),
+        NotificationKind.COMMENT: gettext("%(who)s commented on your post"),
+        NotificationKind.REPLY: gettext("%(who)s replied to your comment"),
+        NotificationKind.REACTION: gettext("%(who)s reacted to your post"),
+        NotificationKind.ANSWER: gettext("%(who)s accepted your answer"),
+        NotificationKind.JOIN_REQUEST: gettext("%(who)s asks to join %(group)s"),
+        NotificationKind.KUDOS: gettext("%(who)s gave you kudos"),
+    }
+    text = sentences.get(notification.kind, "%(who)s") % {
+        "who": who,
+        "group": notification.group.name if notification.group_id else "",
+    }
+    return f"{text}: {notification.text}" if notification.text else text
+
+
+def notification_url(notification: Notification, *, absolute: bool = False) -> str:
+    if notification.post_id:
+        path = reverse("feed:post", args=[notification.post_id])
+        if notification.comment_id:
+            path += f"#comment-{notification.comment_id}"
+    elif notification.kind == NotificationKind.JOIN_REQUEST and notification.group_id:
+        path = reverse("groups:members", args=[notification.group.slug])
+    elif notification.kind == NotificationKind.KUDOS:
+        path = f"/people/{notification.recipient.username}/#kudos"
+    else:
+        path = reverse("feed:notifications")
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path if absolute else path

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -21,6 +22,7 @@ from community.uploads import check_size, open_image, reencode_image, sniff_uplo
 from groups.models import Group
 from groups.selectors import (
     is_community_manager,
+    posts_visible_to,
     user_may_manage_group,
     user_may_moderate_group,
     user_may_post_in,
@@ -32,8 +34,13 @@ from .models import (
     Attachment,
     Bookmark,
     Comment,
+    DeliveryChoice,
     Mention,
     ModerationAction,
+    Mute,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
     Poll,
     PollOption,
     PollVote,
@@ -47,6 +54,7 @@ from .models import (
 from .realtime import live_event_publish
 from .rendering import render_body
 from .selectors import access_post
+from .tasks import notification_email
 
 
 def _clean_body(body: str) -> str:
@@ -70,8 +78,15 @@ def _sync_mentions(*, actor, post: Post, comment: Comment | None, user_ids: list
     )
     new = [uid for uid in user_ids if uid not in existing and uid != actor.pk]
     Mention.objects.bulk_create(Mention(user_id=uid, post=post, comment=comment) for uid in new)
-    for _uid in new:
+    for uid in new:
         event_record(actor=actor, kind=EventKind.MENTION, group_id=post.group_id, target=post)
+        notify(
+            recipient_id=uid,
+            kind=NotificationKind.MENTION,
+            actor=actor,
+            post=post,
+            comment=comment,
+        )
 
 
 def _name(user) -> str:
@@ -194,6 +209,21 @@ def comment_create(*, actor, post: Post, body: str, parent: Comment | None = Non
     )
     _sync_mentions(actor=actor, post=post, comment=comment, user_ids=rendered.mentioned_user_ids)
     event_record(actor=actor, kind=EventKind.COMMENT, group_id=post.group_id, target=comment)
+    notify(
+        recipient_id=post.author_id,
+        kind=NotificationKind.COMMENT,
+        actor=actor,
+        post=post,
+        comment=comment,
+    )
+    if parent is not None and parent.author_id != post.author_id:
+        notify(
+            recipient_id=parent.author_id,
+            kind=NotificationKind.REPLY,
+            actor=actor,
+            post=post,
+            comment=comment,
+        )
     _publish(
         post,
         "comment.created",
@@ -256,6 +286,13 @@ def answer_accept(*, actor, post: Post, comment: Comment | None) -> Post:
     post.accepted_comment = comment
     post.save(update_fields=["accepted_comment"])
     if comment is not None:
+        notify(
+            recipient_id=comment.author_id,
+            kind=NotificationKind.ANSWER,
+            actor=actor,
+            post=post,
+            comment=comment,
+        )
         event_record(
             actor=comment.author,
             kind=EventKind.ACCEPTED_ANSWER,
@@ -296,6 +333,13 @@ def reaction_toggle(
             kind=EventKind.REACT,
             group_id=target_post.group_id,
             target=comment or target_post,
+        )
+        notify(
+            recipient_id=comment.author_id if comment else target_post.author_id,
+            kind=NotificationKind.REACTION,
+            actor=actor,
+            post=target_post,
+            comment=comment,
         )
     counts = dict(
         Reaction.objects.filter(**lookup).values_list("kind").annotate(n=Count("pk")).order_by()
@@ -570,3 +614,128 @@ def member_content_remove(*, member) -> None:
     Post.objects.filter(author=member, deleted_at__isnull=True).update(deleted_at=now)
     Comment.objects.filter(author=member, deleted_at__isnull=True).update(deleted_at=now)
     Revision.objects.filter(Q(post__author=member) | Q(comment__author=member)).delete()
+
+
+# --- notifications ------------------------------------------------------------------
+
+#: Kinds grouped into one unread notification per post ("Ann and 4 others ...").
+GROUPED_KINDS = {NotificationKind.REACTION, NotificationKind.COMMENT}
+MAX_ACTORS_KEPT = 50
+
+
+def _delivery_for(user_id: int, kind: str) -> str:
+    preference = NotificationPreference.objects.filter(user_id=user_id, kind=kind).first()
+    return preference.delivery if preference else DeliveryChoice.IN_APP
+
+
+def _is_muted(user_id: int, post: Post | None, group_id: int | None) -> bool:
+    scope = Q(post=post) if post is not None else Q(pk__in=[])
+    if group_id is not None:
+        scope |= Q(group_id=group_id)
+    return Mute.objects.filter(scope, user_id=user_id).exists()
+
+
+def notify(
+    *,
+    recipient_id: int,
+    kind: str,
+    actor,
+    post: Post | None = None,
+    comment: Comment | None = None,
+    group: Group | None = None,
+    text: str = "",
+) -> Notification | None:
+    """Tell a member something, unless it is their own act, they turned this
+    kind off, muted the post or its group, or may not see the content
+    (groups.selectors decides). Reactions and comments on one post are grouped
+    while unread. The unread counter updates live; email goes after commit."""
+    if recipient_id == actor.pk:
+        return None
+    recipient = get_user_model().objects.filter(pk=recipient_id, is_active=True).first()
+    if recipient is None:
+        return None
+    delivery = _delivery_for(recipient_id, kind)
+    if delivery == DeliveryChoice.OFF:
+        return None
+    group_id = post.group_id if post is not None else (group.pk if group else None)
+    if post is not None and not posts_visible_to(recipient).filter(pk=post.pk).exists():
+        return None
+    if _is_muted(recipient_id, post, group_id):
+        return None
+    now = timezone.now()
+    existing = None
+    if kind in GROUPED_KINDS and post is not None:
+        existing = (
+            Notification.objects.select_for_update()
+            .filter(recipient_id=recipient_id, kind=kind, post=post, read_at__isnull=True)
+            .first()
+        )
+    if existing is not None:
+        actors = [pk for pk in existing.actor_ids if pk != actor.pk] + [actor.pk]
+        existing.actor, existing.actor_ids = actor, actors[-MAX_ACTORS_KEPT:]
+        existing.comment, existing.updated_at = comment or existing.comment, now
+        existing.save(update_fields=["actor", "actor_ids", "comment", "updated_at"])
+        notification = existing
+    else:
+        notification = Notification.objects.create(
+            recipient_id=recipient_id,
+            kind=kind,
+            actor=actor,
+            actor_ids=[actor.pk],
+            post=post,
+            comment=comment,
+            group=group,
+            text=text[:200],
+            created_at=now,
+            updated_at=now,
+        )
+    unread = Notification.objects.filter(recipient_id=recipient_id, read_at__isnull=True).count()
+    live_event_publish(
+        type="notification.created",
+        recipient_id=recipient_id,
+        payload={"unread": unread, "kind": kind},
+    )
+    if delivery == DeliveryChoice.EMAIL:
+        notification_id = notification.pk
+        transaction.on_commit(lambda: notification_email.enqueue(notification_id))
+    return notification
+
+
+@transaction.atomic
+def notifications_mark_read(*, actor, notification_ids: Sequence[int] | None = None) -> int:
+    """Mark the member's own notifications read (all of them when no ids)."""
+    unread = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=notification_ids)
+    count = unread.update(read_at=timezone.now())
+    live_event_publish(
+        type="notification.read",
+        recipient_id=actor.pk,
+        payload={
+            "unread": Notification.objects.filter(recipient=actor, read_at__isnull=True).count()
+        },
+    )
+    return count
+
+
+@transaction.atomic
+def notification_preferences_set(*, actor, choices: dict[str, str]) -> None:
+    for kind, delivery in choices.items():
+        if kind not in NotificationKind.values or delivery not in DeliveryChoice.values:
+            raise ValidationError(_("Unknown notification setting."))
+        NotificationPreference.objects.update_or_create(
+            user=actor, kind=kind, defaults={"delivery": delivery}
+        )
+
+
+@transaction.atomic
+def mute_toggle(*, actor, post: Post | None = None, group: Group | None = None) -> bool:
+    """Mute (or unmute) notifications about a readable post or a visible group."""
+    if (post is None) == (group is None):
+        raise ValidationError(_("Mute a post or a group."))
+    lookup = {"post": access_post(actor, post.pk)} if post else {"group": group}
+    removed, _per_model = Mute.objects.filter(user=actor, **lookup).delete()
+    if removed:
+        return False
+    Mute.objects.create(user=actor, **lookup)
+    return True

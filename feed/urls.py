@@ -26,4 +26,9 @@ urlpatterns = [
     path("moderation/", views.moderation, name="moderation"),
     path("moderation/reports/<int:pk>/", views.resolve, name="resolve"),
     path("tags/<str:tag>/", views.hashtag, name="hashtag"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
+    path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
+    path("notifications/settings/", views.notification_settings, name="notification_settings"),
+    path("mute/", views.mute, name="mute"),
 ]

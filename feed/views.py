@@ -15,8 +15,16 @@ from community.pagination import InvalidCursor
 from groups.selectors import access_group, user_may_manage_group, user_may_moderate_group
 
 from . import services
-from .forms import CommentForm, PostEditForm, PostForm, ReactionForm, ReportForm, ResolveForm
-from .models import Comment, Poll
+from .forms import (
+    CommentForm,
+    NotificationSettingsForm,
+    PostEditForm,
+    PostForm,
+    ReactionForm,
+    ReportForm,
+    ResolveForm,
+)
+from .models import Comment, Notification, Poll
 from .selectors import (
     access_post,
     attach_engagement,
@@ -28,6 +36,9 @@ from .selectors import (
     hashtag_posts_for,
     moderation_log_for,
     moderation_queue_for,
+    notification_text,
+    notification_url,
+    notifications_for,
     revisions_of,
     saved_posts_for,
 )
@@ -379,3 +390,61 @@ def comment_restore(request: HttpRequest, pk: int) -> HttpResponse:
     services.comment_restore(actor=request.user, comment=comment)
     messages.success(request, _("Comment restored."))
     return redirect(f"/posts/{comment.post_id}/#comment-{comment.pk}")
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    try:
+        page = notifications_for(request.user, cursor=request.GET.get("after"))
+    except InvalidCursor:
+        return render(request, "community/bad_cursor.html", status=400)
+    for item in page.items:
+        item.sentence, item.url = notification_text(item), notification_url(item)
+    return render(request, "feed/notifications.html", {"page": page})
+
+
+@login_required
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open a notification: mark it read and go where it points."""
+    notification = Notification.objects.filter(pk=pk, recipient=request.user).first()
+    if notification is None:
+        raise Http404
+    services.notifications_mark_read(actor=request.user, notification_ids=[notification.pk])
+    return redirect(notification_url(notification))
+
+
+@login_required
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    services.notifications_mark_read(actor=request.user)
+    messages.success(request, _("All notifications marked as read."))
+    return redirect("feed:notifications")
+
+
+@login_required
+def notification_settings(request: HttpRequest) -> HttpResponse:
+    form = NotificationSettingsForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.notification_preferences_set(actor=request.user, choices=form.cleaned_data)
+        messages.success(request, _("Notification settings saved."))
+        return redirect("feed:notification_settings")
+    return render(request, "feed/notification_settings.html", {"form": form})
+
+
+@login_required
+@require_POST
+def mute(request: HttpRequest) -> HttpResponse:
+    post_id, slug = request.POST.get("post"), request.POST.get("group")
+    if post_id and post_id.isdigit():
+        muted = services.mute_toggle(
+            actor=request.user, post=access_post(request.user, int(post_id))
+        )
+    elif slug:
+        muted = services.mute_toggle(actor=request.user, group=access_group(request.user, slug))
+    else:
+        raise Http404
+    messages.success(
+        request,
+        _("Muted: no more notifications about this.") if muted else _("Notifications are back on."),
+    )
+    return _back(request, "/")

@@ -16,7 +16,9 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
 from community.uploads import check_size, open_image, reencode_image
+from feed.models import NotificationKind
 from feed.realtime import live_event_publish
+from feed.services import notify
 from metrics.models import EventKind
 from metrics.services import event_record
 
@@ -156,6 +158,16 @@ def group_join(*, actor, group: Group, message: str = "") -> Membership | JoinRe
         request = JoinRequest(group=group, user=actor, message=message.strip()[:500])
         request.full_clean()
         request.save()
+        for manager_id in Membership.objects.filter(
+            group=group, role__in=MANAGER_ROLES
+        ).values_list("user_id", flat=True):
+            notify(
+                recipient_id=manager_id,
+                kind=NotificationKind.JOIN_REQUEST,
+                actor=actor,
+                group=group,
+                text=request.message,
+            )
         return request
     invitation = GroupInvitation.objects.filter(
         group=group, invitee=actor, state=RequestState.PENDING

@@ -23,7 +23,8 @@ from PIL import Image, ImageOps
 from taggit.models import Tag, TaggedItem
 
 from community.uploads import check_size, open_image, reencode_image
-from feed.services import member_content_anonymise, member_content_remove
+from feed.models import NotificationKind
+from feed.services import member_content_anonymise, member_content_remove, notify
 from metrics.models import EventKind
 from metrics.services import event_record
 
@@ -459,6 +460,12 @@ def kudos_create(*, actor: User, receiver: User, category: str, message: str) ->
     kudos.full_clean()
     kudos.save()
     event_record(actor=actor, kind=EventKind.KUDOS, target=kudos)
+    notify(
+        recipient_id=receiver.pk,
+        kind=NotificationKind.KUDOS,
+        actor=actor,
+        text=f"{kudos.get_category_display()}, {kudos.message}"[:200],
+    )
     return kudos
 
 

@@ -218,3 +218,15 @@ async def test_idle_socket_survives_longer_than_redis_socket_timeout(ws_connect)
 
     await write()
     assert (await socket.receive_json_from(timeout=3))["type"] == "test.event"
+
+
+async def test_unread_notification_counter_updates_live(ws_connect):
+    author = await make_user()
+    post = await db(PostFactory)(author=author, group=None)
+    socket = await connected(ws_connect, author)
+    await db(services.comment_create)(actor=await make_user(), post=post, body="great")
+    events = [await socket.receive_json_from(timeout=2) for _ in range(2)]
+    counter = next(event for event in events if event["type"] == "notification.created")
+    assert (counter["unread"], counter["kind"]) == (1, "comment")
+    await db(services.notifications_mark_read)(actor=author)
+    assert (await socket.receive_json_from(timeout=2))["unread"] == 0

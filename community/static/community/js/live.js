@@ -82,6 +82,14 @@
           node.textContent = text("deleted");
         });
         break;
+      case "notification.created":
+      case "notification.read":
+        var counter = document.getElementById("unread-count");
+        if (counter) {
+          counter.textContent = String(event.unread);
+          counter.hidden = !event.unread;
+        }
+        break;
       case "resync":
         showBar(text("resync"));
         break;
