@@ -5,7 +5,19 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.conf import settings
-from django.db.models import Count, DateTimeField, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Window,
+)
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext, ngettext
@@ -19,6 +31,7 @@ from groups.selectors import (
     posts_visible_to,
     user_may_moderate_group,
 )
+from profiles.selectors import following_of, kudos_list
 
 from .models import (
     REACTION_EMOJI,
@@ -26,6 +39,7 @@ from .models import (
     Bookmark,
     Comment,
     LiveEvent,
+    Mention,
     ModerationAction,
     Notification,
     NotificationKind,
@@ -128,10 +142,65 @@ def reaction_summary(counts: dict[str, int], mine: str | None) -> list[dict]:
 
 
 def feed_for_member(user, *, cursor: str | None = None, size: int = 20) -> KeysetPage[Post]:
-    """Newest posts the member may read (groups.selectors decides)."""
-    page = keyset_paginate(_post_list(user), ordering=FEED_ORDERING, cursor=cursor, size=size)
+    """The home feed: company-wide posts, posts in the member's groups and posts
+    by colleagues they follow, newest first; all of them filtered by what the
+    member may read (groups.selectors decides)."""
+    followed = following_of(user).values("followed_id")
+    memberships = Membership.objects.filter(user_id=user.pk).values("group_id")
+    home = _post_list(user).filter(
+        Q(group__isnull=True) | Q(group__in=memberships) | Q(author__in=followed)
+    )
+    page = keyset_paginate(home, ordering=FEED_ORDERING, cursor=cursor, size=size)
     attach_engagement(page.items, user)
+    attach_latest_comments(page.items)
     return page
+
+
+def mentions_of(user, *, cursor: str | None = None, size: int = 20) -> KeysetPage[Post]:
+    """Posts that mention the member, in the post or a comment, that they may read."""
+    mentioned = Mention.objects.filter(user_id=user.pk).values("post_id")
+    page = keyset_paginate(
+        _post_list(user).filter(pk__in=mentioned),
+        ordering=FEED_ORDERING,
+        cursor=cursor,
+        size=size,
+    )
+    attach_engagement(page.items, user)
+    attach_latest_comments(page.items)
+    return page
+
+
+LATEST_COMMENTS_SHOWN = 2
+
+
+def attach_latest_comments(posts: list[Post]) -> None:
+    """The newest live comments of each post on a page, in one query."""
+    ids = [post.pk for post in posts]
+    latest: dict[int, list[Comment]] = defaultdict(list)
+    if ids:
+        ranked = (
+            _live_comments()
+            .filter(post_id__in=ids)
+            .annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=[F("post_id")],
+                    order_by=[F("created_at").desc(), F("pk").desc()],
+                )
+            )
+            .filter(rank__lte=LATEST_COMMENTS_SHOWN)
+            .select_related("author__profile")
+        )
+        for comment in ranked:
+            latest[comment.post_id].append(comment)
+    for post in posts:
+        post.latest_comments = sorted(latest.get(post.pk, []), key=lambda c: (c.created_at, c.pk))
+
+
+def kudos_for_home(user, *, limit: int = 5):
+    """Recent kudos to colleagues the member follows (kudos are company-wide)."""
+    followed = following_of(user).values("followed_id")
+    return kudos_list().filter(receiver__in=followed)[:limit]
 
 
 def group_posts_for(

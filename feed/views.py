@@ -34,6 +34,8 @@ from .selectors import (
     deleted_post_for_moderator,
     feed_for_member,
     hashtag_posts_for,
+    kudos_for_home,
+    mentions_of,
     moderation_log_for,
     moderation_queue_for,
     notification_text,
@@ -62,7 +64,20 @@ def home(request: HttpRequest) -> HttpResponse:
         page = feed_for_member(request.user, cursor=request.GET.get("after"))
     except InvalidCursor:
         return render(request, "community/bad_cursor.html", status=400)
-    return render(request, "feed/home.html", {"page": page, "post_form": PostForm()})
+    return render(
+        request,
+        "feed/home.html",
+        {"page": page, "post_form": PostForm(), "kudos": kudos_for_home(request.user)},
+    )
+
+
+@login_required
+def mentions(request: HttpRequest) -> HttpResponse:
+    try:
+        page = mentions_of(request.user, cursor=request.GET.get("after"))
+    except InvalidCursor:
+        return render(request, "community/bad_cursor.html", status=400)
+    return render(request, "feed/mentions.html", {"page": page})
 
 
 @login_required

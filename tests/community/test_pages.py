@@ -51,13 +51,26 @@ def test_people_directory_query_count_is_the_same_for_5_and_20_people(member_cli
     )
 
 
-def test_feed_shows_readable_posts_and_hides_closed_group_posts(member, member_client):
-    open_post = PostFactory(body="open news")
+def test_home_feed_is_my_groups_company_posts_and_people_i_follow(member, member_client):
+    from profiles.models import Follow
+
+    mine = GroupFactory(visibility=Visibility.OPEN)
+    MembershipFactory(group=mine, user=member)
+    elsewhere = GroupFactory(visibility=Visibility.OPEN)
     closed = GroupFactory(visibility=Visibility.CLOSED)
-    PostFactory(group=closed, body="closed plans")
+    followed = UserFactory()
+    Follow.objects.create(follower=member, followed=followed)
+    MembershipFactory(group=closed, user=followed)
+    PostFactory(group=mine, body="in my group")
+    PostFactory(group=None, body="company news")
+    PostFactory(group=elsewhere, author=followed, body="by someone I follow")
+    PostFactory(group=elsewhere, body="open group chatter")
+    PostFactory(group=closed, author=followed, body="closed plans")
     html = member_client.get("/").content.decode()
-    assert open_post.body in html
-    assert "closed plans" not in html
+    for shown in ["in my group", "company news", "by someone I follow"]:
+        assert shown in html
+    for hidden in ["open group chatter", "closed plans"]:
+        assert hidden not in html
 
 
 def test_empty_feed_invites_the_member_to_find_groups(member_client):

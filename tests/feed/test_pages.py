@@ -116,3 +116,42 @@ def test_reacting_from_a_list_returns_to_the_list(member, member_client):
         f"/posts/{post.pk}/react/", {"kind": "like", "next": "https://evil.example/"}
     )
     assert response["Location"] == f"/posts/{post.pk}/"
+
+
+def test_feed_cards_show_the_latest_two_comments(member_client):
+    post = PostFactory(group=None)
+    for text in ["first thought", "second thought", "third thought"]:
+        services.comment_create(actor=UserFactory(), post=post, body=text)
+    html = member_client.get("/").content.decode()
+    assert "second thought" in html and "third thought" in html
+    assert "first thought" not in html
+    assert html.index("second thought") < html.index("third thought")
+
+
+def test_mentions_page_lists_posts_mentioning_me(member, member_client):
+    services.post_create(actor=UserFactory(), body=f"Thanks @{member.username}!")
+    services.post_create(actor=UserFactory(), body="Not about you")
+    html = member_client.get("/mentions/").content.decode()
+    assert "Thanks" in html and "Not about you" not in html
+
+
+def test_mentions_page_query_count_is_constant(member, member_client):
+    def mention(count):
+        for _ in range(count):
+            post = services.post_create(actor=UserFactory(), body=f"cc @{member.username}")
+            services.comment_create(actor=UserFactory(), post=post, body="+1")
+
+    mention(2)
+    assert_constant_query_count(lambda: member_client.get("/mentions/"), lambda: mention(8))
+
+
+def test_kudos_to_people_i_follow_show_on_my_feed(member, member_client):
+    from profiles import services as profile_services
+    from profiles.models import Follow
+
+    colleague = UserFactory()
+    Follow.objects.create(follower=member, followed=colleague)
+    profile_services.kudos_create(
+        actor=UserFactory(), receiver=colleague, category="helpful", message="Saved the demo"
+    )
+    assert "Saved the demo" in member_client.get("/").content.decode()
