@@ -2,7 +2,14 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .models import DeliveryChoice, NotificationKind, NotificationPreference, ReactionKind
+from .models import (
+    DeliveryChoice,
+    DigestFrequency,
+    DigestSubscription,
+    NotificationKind,
+    NotificationPreference,
+    ReactionKind,
+)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -104,3 +111,10 @@ class NotificationSettingsForm(forms.Form):
                 initial=current.get(kind, DeliveryChoice.IN_APP),
                 widget=forms.RadioSelect,
             )
+        digest = DigestSubscription.objects.filter(user=user).first()
+        self.fields["digest"] = forms.ChoiceField(
+            label=_("Email digest of what you missed"),
+            choices=DigestFrequency.choices,
+            initial=digest.frequency if digest else DigestFrequency.WEEKLY,
+            widget=forms.RadioSelect,
+        )

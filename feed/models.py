@@ -390,6 +390,9 @@ class Notification(models.Model):
         "groups.Group", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     text = models.CharField(max_length=200, blank=True)
+    # Over the member's hourly budget: listed, but not pushed or emailed; it
+    # waits for the digest.
+    quiet = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -448,3 +451,24 @@ class Mute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} mutes {self.post_id or self.group_id}"
+
+
+class DigestFrequency(models.TextChoices):
+    OFF = "off", _("No digest")
+    DAILY = "daily", _("Daily")
+    WEEKLY = "weekly", _("Weekly")
+
+
+class DigestSubscription(models.Model):
+    """How often a member gets an email of their unread notifications."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest"
+    )
+    frequency = models.CharField(
+        max_length=8, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY
+    )
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.frequency}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.db.models import (
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from community.pagination import KeysetPage, keyset_paginate
@@ -38,6 +40,7 @@ from .models import (
     Attachment,
     Bookmark,
     Comment,
+    DigestSubscription,
     LiveEvent,
     Mention,
     ModerationAction,
@@ -489,3 +492,32 @@ def notification_url(notification: Notification, *, absolute: bool = False) -> s
     else:
         path = reverse("feed:notifications")
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path if absolute else path
+
+
+DIGEST_PERIODS = {"daily": 1, "weekly": 7}
+
+
+def digest_recipients(*, frequency: str) -> list[int]:
+    """Active members on this digest frequency with unread notifications newer
+    than their last digest (members without a choice get the weekly one)."""
+    chosen = DigestSubscription.objects.filter(frequency=frequency).values("user_id")
+    has_choice = DigestSubscription.objects.values("user_id")
+    unread = Notification.objects.filter(read_at__isnull=True, recipient__is_active=True)
+    if frequency == "weekly":
+        unread = unread.filter(Q(recipient__in=chosen) | ~Q(recipient__in=has_choice))
+    else:
+        unread = unread.filter(recipient__in=chosen)
+    return sorted(set(unread.values_list("recipient_id", flat=True)))
+
+
+def digest_items_for(user, *, frequency: str) -> list[Notification]:
+    """Unread notifications since the member's last digest (at most one period back)."""
+    since = timezone.now() - dt.timedelta(days=DIGEST_PERIODS[frequency])
+    subscription = DigestSubscription.objects.filter(user=user).first()
+    if subscription and subscription.last_sent_at and subscription.last_sent_at > since:
+        since = subscription.last_sent_at
+    return list(
+        Notification.objects.filter(recipient=user, read_at__isnull=True, updated_at__gt=since)
+        .select_related("actor__profile", "post", "group", "recipient")
+        .order_by("-updated_at", "-pk")[:50]
+    )

@@ -4,6 +4,7 @@ participation events there (live delivery arrives with the feed issue, on commit
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -35,6 +36,8 @@ from .models import (
     Bookmark,
     Comment,
     DeliveryChoice,
+    DigestFrequency,
+    DigestSubscription,
     Mention,
     ModerationAction,
     Mute,
@@ -53,8 +56,8 @@ from .models import (
 )
 from .realtime import live_event_publish
 from .rendering import render_body
-from .selectors import access_post
-from .tasks import notification_email
+from .selectors import access_post, digest_recipients
+from .tasks import notification_digest, notification_email
 
 
 def _clean_body(body: str) -> str:
@@ -677,7 +680,11 @@ def notify(
         existing.save(update_fields=["actor", "actor_ids", "comment", "updated_at"])
         notification = existing
     else:
+        hour_ago = now - dt.timedelta(hours=1)
+        recent = Notification.objects.filter(recipient_id=recipient_id, created_at__gte=hour_ago)
+        quiet = recent.count() >= settings.BUZZ_NOTIFICATIONS_PER_HOUR
         notification = Notification.objects.create(
+            quiet=quiet,
             recipient_id=recipient_id,
             kind=kind,
             actor=actor,
@@ -689,6 +696,8 @@ def notify(
             created_at=now,
             updated_at=now,
         )
+    if notification.quiet:
+        return notification  # over budget: it waits for the digest
     unread = Notification.objects.filter(recipient_id=recipient_id, read_at__isnull=True).count()
     live_event_publish(
         type="notification.created",
@@ -739,3 +748,23 @@ def mute_toggle(*, actor, post: Post | None = None, group: Group | None = None) 
         return False
     Mute.objects.create(user=actor, **lookup)
     return True
+
+
+@transaction.atomic
+def digest_set(*, actor, frequency: str) -> DigestSubscription:
+    if frequency not in DigestFrequency.values:
+        raise ValidationError(_("Unknown digest frequency."))
+    subscription, _created = DigestSubscription.objects.update_or_create(
+        user=actor, defaults={"frequency": frequency}
+    )
+    return subscription
+
+
+def digests_enqueue(*, frequency: str) -> int:
+    """Queue one digest email per member on this frequency who has unread
+    notifications since their last digest (the task backend sends them)."""
+    count = 0
+    for user_id in digest_recipients(frequency=frequency):
+        notification_digest.enqueue(user_id, frequency)
+        count += 1
+    return count

@@ -440,7 +440,9 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
 def notification_settings(request: HttpRequest) -> HttpResponse:
     form = NotificationSettingsForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.notification_preferences_set(actor=request.user, choices=form.cleaned_data)
+        choices = dict(form.cleaned_data)
+        services.digest_set(actor=request.user, frequency=choices.pop("digest"))
+        services.notification_preferences_set(actor=request.user, choices=choices)
         messages.success(request, _("Notification settings saved."))
         return redirect("feed:notification_settings")
     return render(request, "feed/notification_settings.html", {"form": form})

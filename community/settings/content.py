@@ -22,3 +22,7 @@ if BUZZ_DELETED_MEMBER_POSTS not in {"anonymise", "remove"}:
     raise ImproperlyConfigured(
         f"BUZZ_DELETED_MEMBER_POSTS={BUZZ_DELETED_MEMBER_POSTS!r}: use anonymise or remove."
     )
+
+# Notification budget: beyond this many new notifications an hour, the rest are
+# listed quietly and wait for the digest (no push, no email).
+BUZZ_NOTIFICATIONS_PER_HOUR = env_int("BUZZ_NOTIFICATIONS_PER_HOUR", 20)

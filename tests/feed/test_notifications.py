@@ -1,11 +1,13 @@
 """Notifications: who is told what, grouped, muted, by preference, never a leak."""
 
+import io
+
 import pytest
 from django.core import mail
 from django.utils import translation
 
 from feed import services
-from feed.models import DeliveryChoice, Notification, NotificationKind
+from feed.models import DeliveryChoice, LiveEvent, Notification, NotificationKind
 from feed.selectors import notification_text
 from groups import services as group_services
 from groups.models import Role, Visibility
@@ -146,14 +148,52 @@ def test_someone_elses_notification_is_not_found(member_client):
 
 
 def test_settings_page_saves_choices(member, member_client):
-    member_client.post(
-        "/notifications/settings/",
-        {
-            kind: (DeliveryChoice.OFF if kind == "reaction" else DeliveryChoice.IN_APP)
-            for kind in NotificationKind.values
-        },
+    choices = {
+        kind: (DeliveryChoice.OFF if kind == "reaction" else DeliveryChoice.IN_APP)
+        for kind in NotificationKind.values
+    }
+    member_client.post("/notifications/settings/", {**choices, "digest": "weekly"})
+    assert member.notification_preferences.get(kind="reaction").delivery == "off"
+    assert member.notification_preferences.get(kind="mention").delivery == "in_app"
+    assert member_client.get("/notifications/settings/").status_code == 200
+
+
+def test_over_the_hourly_budget_notifications_wait_quietly_for_the_digest(settings):
+    settings.BUZZ_NOTIFICATIONS_PER_HOUR = 2
+    author = UserFactory()
+    posts = [PostFactory(author=author, group=None) for _ in range(3)]
+    for post in posts:  # one notification per post: three new ones in an hour
+        services.comment_create(actor=UserFactory(), post=post, body="hi")
+    quiet = list(Notification.objects.filter(recipient=author).values_list("quiet", flat=True))
+    assert sorted(quiet) == [False, False, True]
+    assert (
+        LiveEvent.objects.filter(type="notification.created", recipient_id=author.pk).count() == 2
     )
-    html = member_client.get("/notifications/settings/").content.decode()
-    assert 'value="off" checked' in html.replace(
-        'name="reaction" value="off" id', 'value="off" id'
-    ) or (member.notification_preferences.get(kind="reaction").delivery == "off")
+
+
+def test_digest_mails_unread_notifications_once(django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    reader = UserFactory(email="reader@buzz.example")
+    services.digest_set(actor=reader, frequency="daily")
+    services.comment_create(
+        actor=UserFactory(), post=PostFactory(author=reader, group=None), body="Are you coming?"
+    )
+    weekly_default = UserFactory(email="weekly@buzz.example")
+    services.comment_create(
+        actor=UserFactory(), post=PostFactory(author=weekly_default, group=None), body="x"
+    )
+    call_command("send_notification_digests", "--frequency", "daily", stdout=io.StringIO())
+    assert [message.to for message in mail.outbox] == [["reader@buzz.example"]]
+    assert "1 thing you missed" in mail.outbox[0].subject
+    assert "commented on your post" in mail.outbox[0].body
+    call_command("send_notification_digests", "--frequency", "daily", stdout=io.StringIO())
+    assert len(mail.outbox) == 1  # nothing new since the last digest
+    call_command("send_notification_digests", "--frequency", "weekly", stdout=io.StringIO())
+    assert [message.to for message in mail.outbox][1:] == [["weekly@buzz.example"]]
+
+
+def test_settings_page_sets_the_digest(member, member_client):
+    choices = {kind: DeliveryChoice.IN_APP for kind in NotificationKind.values}
+    member_client.post("/notifications/settings/", {**choices, "digest": "off"})
+    assert member.digest.frequency == "off"
