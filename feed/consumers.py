@@ -9,7 +9,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from . import selectors
+from . import selectors, services
 from .realtime import COMPANY, group_channel, post_channel, user_group_name
 
 # Close code for "not logged in" (4000-4999 are for applications).
@@ -22,8 +22,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     """One socket per browser tab, at /ws/.
 
     Client -> server: {"type": "ping"}, {"type": "resume", "after": <last id>},
-    {"type": "watch", "post": <id>}. Server -> client: "hello", "pong", stored
-    events (each with its "id"), "resync" when too much was missed.
+    {"type": "watch", "post": <id>}, {"type": "read", "posts": [<id>, ...]}.
+    Server -> client: "hello", "pong", stored events (each with its "id"),
+    "resync" when too much was missed.
     """
 
     async def connect(self) -> None:
@@ -42,6 +43,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self._join(user_group_name(self.user.pk))
         await self._join(COMPANY)
         await self._refresh_memberships()
+        await database_sync_to_async(services.presence_touch)(user_id=self.user.pk)
         await self.send_json({"type": "hello", "user": self.user.pk})
 
     async def disconnect(self, code: int) -> None:
@@ -71,11 +73,16 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         kind = content.get("type")
         if kind == "ping":
+            await database_sync_to_async(services.presence_touch)(user_id=self.user.pk)
             await self.send_json({"type": "pong"})
         elif kind == "resume" and isinstance(content.get("after"), int):
             await self._resume(content["after"])
         elif kind == "watch" and isinstance(content.get("post"), int):
             await self._watch(content["post"])
+        elif kind == "read" and isinstance(content.get("posts"), list):
+            await database_sync_to_async(services.reads_report)(
+                actor=self.user, post_ids=content["posts"]
+            )
 
     async def _watch(self, post_id: int) -> None:
         if post_id in self.watched or len(self.watched) >= MAX_WATCHED_POSTS:

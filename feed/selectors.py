@@ -6,6 +6,8 @@ import datetime as dt
 from collections import defaultdict
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db.models import (
     Count,
     DateTimeField,
@@ -521,3 +523,26 @@ def digest_items_for(user, *, frequency: str) -> list[Notification]:
         .select_related("actor__profile", "post", "group", "recipient")
         .order_by("-updated_at", "-pk")[:50]
     )
+
+
+# --- presence -----------------------------------------------------------------------
+
+
+def online_user_ids(user_ids) -> set[int]:
+    """Which of these members have a live socket (one cache round trip)."""
+    keys = {f"presence:{pk}": pk for pk in user_ids}
+    return {keys[key] for key in cache.get_many(list(keys))} if keys else set()
+
+
+ONLINE_SCAN_LIMIT = 5000
+
+
+def online_members_of(group: Group, *, limit: int = 20) -> list:
+    """Members of a group who are online now, profile joined (a bounded scan)."""
+    member_ids = list(
+        Membership.objects.filter(group=group, user__is_active=True).values_list(
+            "user_id", flat=True
+        )[:ONLINE_SCAN_LIMIT]
+    )
+    online = sorted(online_user_ids(member_ids))[:limit]
+    return list(get_user_model().objects.filter(pk__in=online).select_related("profile"))

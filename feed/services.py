@@ -5,12 +5,14 @@ participation events there (live delivery arrives with the feed issue, on commit
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -29,7 +31,7 @@ from groups.selectors import (
     user_may_post_in,
 )
 from metrics.models import EventKind
-from metrics.services import event_record
+from metrics.services import event_record, reads_record
 
 from .models import (
     Attachment,
@@ -768,3 +770,26 @@ def digests_enqueue(*, frequency: str) -> int:
         notification_digest.enqueue(user_id, frequency)
         count += 1
     return count
+
+
+MAX_READS_PER_MESSAGE = 100
+
+
+def reads_report(*, actor, post_ids: Sequence[int]) -> int:
+    """A batch of posts the member's browser saw in the viewport: recorded as
+    participation ("read") for the ones the member may read."""
+    ids = [pk for pk in post_ids if isinstance(pk, int)][:MAX_READS_PER_MESSAGE]
+    readable = dict(posts_visible_to(actor).filter(pk__in=ids).values_list("pk", "group_id"))
+    return reads_record(actor=actor, readable=readable)
+
+
+# --- presence -----------------------------------------------------------------------
+
+PRESENCE_TTL_SECONDS = 60
+
+
+def presence_touch(*, user_id: int) -> None:
+    """A socket of this member is alive. Kept in the cache (Redis when
+    configured) with a 60 s expiry, so a tab that dies without closing goes
+    offline within a minute; open tabs refresh it with their pings."""
+    cache.set(f"presence:{user_id}", int(time.time()), timeout=PRESENCE_TTL_SECONDS)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from community.pagination import InvalidCursor, keyset_paginate
 from feed.forms import PostForm
-from feed.selectors import group_posts_for, pinned_posts_for
+from feed.selectors import group_posts_for, online_members_of, pinned_posts_for
 
 from . import services
 from .forms import GroupFilterForm, GroupForm, InviteForm
@@ -115,6 +115,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "invitation": pending_invitation_for(request.user, group) if membership is None else None,
         "post_form": PostForm(initial={"group": group.slug}),
         "member_count": Membership.objects.filter(group=group).count(),
+        "online_members": online_members_of(group) if readable else [],
     }
     return render(request, "groups/detail.html", context)
 

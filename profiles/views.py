@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from community.pagination import InvalidCursor, keyset_paginate
+from feed.selectors import online_user_ids
 
 from . import selectors, services
 from .forms import KudosForm, ProfileForm, TagForm
@@ -59,6 +60,9 @@ def directory(request: HttpRequest) -> HttpResponse:
         )
     except InvalidCursor:
         return render(request, "community/bad_cursor.html", status=400)
+    online = online_user_ids(person.user_id for person in page.items)
+    for person in page.items:
+        person.is_online = person.user_id in online
     return render(
         request,
         "profiles/directory.html",

@@ -64,6 +64,26 @@ def member_client(member) -> Client:
 
 
 @pytest.fixture(autouse=True)
+def _forget_presence(monkeypatch):
+    """Presence lives in the cache (Redis in the Redis leg), outside the test's
+    transaction, and user ids repeat between tests: forget what a test set."""
+    from django.core.cache import cache
+
+    from feed import services
+
+    touched: set[int] = set()
+    original = services.presence_touch
+
+    def remembering_touch(*, user_id: int) -> None:
+        touched.add(user_id)
+        original(user_id=user_id)
+
+    monkeypatch.setattr(services, "presence_touch", remembering_touch)
+    yield
+    cache.delete_many([f"presence:{user_id}" for user_id in touched])
+
+
+@pytest.fixture(autouse=True)
 def _fresh_search_backend():
     """Settings overrides may switch the search backend: never reuse a cached one."""
     from search.backends import get_search_backend

@@ -230,3 +230,37 @@ async def test_unread_notification_counter_updates_live(ws_connect):
     assert (counter["unread"], counter["kind"]) == (1, "comment")
     await db(services.notifications_mark_read)(actor=author)
     assert (await socket.receive_json_from(timeout=2))["unread"] == 0
+
+
+async def test_reads_arrive_in_batches_and_count_once_a_day_for_readable_posts(ws_connect):
+    from metrics.models import ParticipationEvent
+
+    reader = await make_user()
+    visible = await db(PostFactory)(group=None)
+    secret = await db(PostFactory)(group=await db(GroupFactory)(visibility=Visibility.SECRET))
+    socket = await connected(ws_connect, reader)
+    batch = {"type": "read", "posts": [visible.pk, secret.pk, visible.pk, "x"]}
+    await socket.send_json_to(batch)
+    await socket.send_json_to(batch)  # the same posts again: still one read each
+    await socket.send_json_to({"type": "ping"})
+    assert await socket.receive_json_from(timeout=2) == {"type": "pong"}  # batches handled
+
+    reads = await db(
+        lambda: list(
+            ParticipationEvent.objects.filter(kind="read", actor=reader).values_list(
+                "object_id", flat=True
+            )
+        )
+    )()
+    assert reads == [visible.pk]
+
+
+async def test_presence_follows_open_sockets_and_expires_for_dead_tabs(ws_connect, monkeypatch):
+    from feed.selectors import online_user_ids
+
+    monkeypatch.setattr(services, "PRESENCE_TTL_SECONDS", 1)
+    ann, bob = await make_user(), await make_user()
+    await connected(ws_connect, ann)
+    assert await db(online_user_ids)([ann.pk, bob.pk]) == {ann.pk}
+    await asyncio.sleep(1.3)  # the tab died without a word: no ping refreshed it
+    assert await db(online_user_ids)([ann.pk]) == set()

@@ -155,3 +155,19 @@ def test_kudos_to_people_i_follow_show_on_my_feed(member, member_client):
         actor=UserFactory(), receiver=colleague, category="helpful", message="Saved the demo"
     )
     assert "Saved the demo" in member_client.get("/").content.decode()
+
+
+def test_group_page_lists_who_is_online(member, member_client):
+    group = GroupFactory(slug="guild")
+    MembershipFactory(group=group, user=member)
+    online = MembershipFactory(
+        group=group, user=UserFactory(first_name="Olga", last_name="Online")
+    ).user
+    MembershipFactory(group=group, user=UserFactory(first_name="Otto", last_name="Offline"))
+    services.presence_touch(user_id=online.pk)
+    html = member_client.get("/groups/guild/").content.decode()
+    assert "Online now in this group" in html
+    assert (
+        "Olga Online" in html
+        and "Otto Offline" not in html.split("online-heading")[1].split("</section>")[0]
+    )

@@ -96,10 +96,47 @@
     }
   }
 
+  // Reads: a post at least half visible for a second counts as read; the ids go
+  // to the server in batches over the socket, not one request per post.
+  var readQueue = new Set();
+  var reported = new Set();
+  var openSocket = null;
+  if ("IntersectionObserver" in window) {
+    var timers = new Map();
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        var id = parseInt(entry.target.dataset.postId, 10);
+        if (entry.isIntersecting) {
+          timers.set(id, window.setTimeout(function () {
+            if (!reported.has(id)) readQueue.add(id);
+          }, 1000));
+        } else {
+          window.clearTimeout(timers.get(id));
+        }
+      });
+    }, { threshold: 0.5 });
+    document.querySelectorAll("article[data-post-id]").forEach(function (node) { observer.observe(node); });
+  }
+  function flushReads() {
+    if (!readQueue.size || !openSocket || openSocket.readyState !== 1) return;
+    var ids = Array.from(readQueue).slice(0, 100);
+    ids.forEach(function (id) { readQueue.delete(id); reported.add(id); });
+    openSocket.send(JSON.stringify({ type: "read", posts: ids }));
+  }
+  window.setInterval(flushReads, 10000);
+  // Presence: a ping every 25 s keeps this member online (the server forgets after 60 s).
+  window.setInterval(function () {
+    if (openSocket && openSocket.readyState === 1) openSocket.send(JSON.stringify({ type: "ping" }));
+  }, 25000);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") flushReads();
+  });
+
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     setState("connecting");
     var socket = new WebSocket(scheme + window.location.host + "/ws/");
+    openSocket = socket;
     socket.addEventListener("open", function () {
       attempt = 0;
       setState("online");
