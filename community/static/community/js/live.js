@@ -115,7 +115,14 @@
         }
       });
     }, { threshold: 0.5 });
-    document.querySelectorAll("article[data-post-id]").forEach(function (node) { observer.observe(node); });
+    var observeAll = function () {
+      document.querySelectorAll("article[data-post-id]:not([data-observed])").forEach(function (node) {
+        node.dataset.observed = "1";
+        observer.observe(node);
+      });
+    };
+    observeAll();
+    document.body.addEventListener("htmx:afterSwap", observeAll); // posts added by infinite scroll
   }
   function flushReads() {
     if (!readQueue.size || !openSocket || openSocket.readyState !== 1) return;
