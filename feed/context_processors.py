@@ -3,7 +3,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from .realtime import last_event_id
-from .selectors import unread_notification_count
+from .selectors import moderates_something, unread_notification_count
 
 
 def live(request: HttpRequest) -> dict[str, Any]:
@@ -13,4 +13,5 @@ def live(request: HttpRequest) -> dict[str, Any]:
     return {
         "last_event_id": last_event_id,
         "unread_notifications": lambda: unread_notification_count(request.user),
+        "moderates_something": lambda: moderates_something(request.user),
     }

@@ -546,3 +546,12 @@ def online_members_of(group: Group, *, limit: int = 20) -> list:
     )
     online = sorted(online_user_ids(member_ids))[:limit]
     return list(get_user_model().objects.filter(pk__in=online).select_related("profile"))
+
+
+def moderates_something(user) -> bool:
+    """Whether the moderation page has anything for this user (header link)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if is_community_manager(user):
+        return True
+    return Membership.objects.filter(user_id=user.pk, role__in=[Role.OWNER, Role.ADMIN]).exists()
