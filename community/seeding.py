@@ -23,7 +23,7 @@ from cms.models import ItemKind, ShareableItemPage, SocialHubPage
 from feed.models import Comment, Post
 from feed.rendering import render_body
 from groups.models import Group, Membership, Role, Visibility
-from profiles.models import Department, Profile, User
+from profiles.models import Department, ExpertiseEvidence, Profile, User
 
 DEMO_ADMIN = ("admin", "buzz-demo-admin")
 DEMO_MEMBER = ("member", "buzz-demo-member")
@@ -414,7 +414,37 @@ def _seed_comments(rng, users, posts, now, progress) -> int:
     for post in answered:
         post.accepted_comment_id = first_answer[post.pk]
     Post.objects.bulk_update(answered, ["accepted_comment"], batch_size=BATCH)
+    _seed_evidence(posts, answered)
     return count
+
+
+def _seed_evidence(posts, answered) -> None:
+    """Evidence of expertise, as the feed's services record it: tagged posts for
+    their authors, accepted answers for the answerers (search ranks on both)."""
+    tags = {tag.name.lower(): tag for tag in Tag.objects.all()}
+    answer_authors = dict(
+        Comment.objects.filter(pk__in=[post.accepted_comment_id for post in answered]).values_list(
+            "pk", "author_id"
+        )
+    )
+    evidence = [
+        ExpertiseEvidence(
+            user_id=post.author_id, tag=tags[name], kind="post_tagged", object_id=post.pk
+        )
+        for post in posts
+        for name in post.seed_hashtags
+    ]
+    evidence += [
+        ExpertiseEvidence(
+            user_id=answer_authors[post.accepted_comment_id],
+            tag=tags[name],
+            kind="accepted_answer",
+            object_id=post.accepted_comment_id,
+        )
+        for post in answered
+        for name in post.seed_hashtags
+    ]
+    ExpertiseEvidence.objects.bulk_create(evidence, batch_size=BATCH, ignore_conflicts=True)
 
 
 def _tag_profiles(rng, profiles, tags) -> None:

@@ -94,6 +94,35 @@ def _sync_mentions(*, actor, post: Post, comment: Comment | None, user_ids: list
         )
 
 
+def _evidence_for_post(*, actor, post: Post, hashtags: Sequence[str]) -> None:
+    """A post tagged #x is evidence that its author knows x (search ranks on it)."""
+    # profiles.services imports this module (a departed member's posts): import late.
+    from profiles.services import expertise_evidence_record, expertise_evidence_withdraw
+
+    expertise_evidence_withdraw(actor=actor, kind="post_tagged", object_id=post.pk)
+    for tag in hashtags:
+        expertise_evidence_record(
+            actor=actor, user=post.author, tag_name=tag, kind="post_tagged", object_id=post.pk
+        )
+
+
+def _evidence_for_answer(*, actor, post: Post, old: int | None, new: Comment | None) -> None:
+    """An accepted answer on a question tagged #x is evidence its author knows x."""
+    from profiles.services import expertise_evidence_record, expertise_evidence_withdraw
+
+    if old is not None:
+        expertise_evidence_withdraw(actor=actor, kind="accepted_answer", object_id=old)
+    if new is not None:
+        for tag in post.hashtags.names():
+            expertise_evidence_record(
+                actor=actor,
+                user=new.author,
+                tag_name=tag,
+                kind="accepted_answer",
+                object_id=new.pk,
+            )
+
+
 def _name(user) -> str:
     profile = getattr(user, "profile", None)
     return getattr(profile, "display_name", "") or user.get_username()
@@ -136,6 +165,7 @@ def post_create(
     )
     if rendered.hashtags:
         post.hashtags.set(rendered.hashtags)
+        _evidence_for_post(actor=actor, post=post, hashtags=rendered.hashtags)
     _sync_mentions(actor=actor, post=post, comment=None, user_ids=rendered.mentioned_user_ids)
     event_record(actor=actor, kind=EventKind.POST, group_id=post.group_id, target=post)
     _publish(post, "post.created", author=_name(actor))
@@ -164,6 +194,7 @@ def post_update(*, actor, post: Post, body: str) -> Post:
     if rendered is None:
         return post
     post.hashtags.set(rendered.hashtags)
+    _evidence_for_post(actor=actor, post=post, hashtags=rendered.hashtags)
     _sync_mentions(actor=actor, post=post, comment=None, user_ids=rendered.mentioned_user_ids)
     _publish(post, "post.updated", body_html=str(rendered.html))
     return post
@@ -180,6 +211,8 @@ def post_delete(*, actor, post: Post) -> Post:
         raise PermissionDenied(_("You may not delete this post."))
     post.deleted_at, post.deleted_by = timezone.now(), actor
     post.save(update_fields=["deleted_at", "deleted_by"])
+    _evidence_for_post(actor=actor, post=post, hashtags=[])
+    _evidence_for_answer(actor=actor, post=post, old=post.accepted_comment_id, new=None)
     if actor.pk != post.author_id:
         _log(actor=actor, action=ModerationAction.Action.DELETE, post=post, comment=None)
     _publish(post, "post.deleted")
@@ -260,7 +293,10 @@ def comment_delete(*, actor, comment: Comment) -> Comment:
     comment.save(update_fields=["deleted_at", "deleted_by"])
     if actor.pk != comment.author_id:
         _log(actor=actor, action=ModerationAction.Action.DELETE, post=comment.post, comment=comment)
-    Post.objects.filter(pk=comment.post_id, accepted_comment=comment).update(accepted_comment=None)
+    if Post.objects.filter(pk=comment.post_id, accepted_comment=comment).update(
+        accepted_comment=None
+    ):
+        _evidence_for_answer(actor=actor, post=comment.post, old=comment.pk, new=None)
     _publish(comment.post, "comment.deleted", comment=comment.pk)
     return comment
 
@@ -288,8 +324,10 @@ def answer_accept(*, actor, post: Post, comment: Comment | None) -> Post:
         raise PermissionDenied(_("Only the asker or a group admin may accept an answer."))
     if comment is not None and (comment.post_id != post.pk or comment.deleted_at is not None):
         raise ValidationError(_("That comment does not answer this question."))
+    previous = post.accepted_comment_id
     post.accepted_comment = comment
     post.save(update_fields=["accepted_comment"])
+    _evidence_for_answer(actor=actor, post=post, old=previous, new=comment)
     if comment is not None:
         notify(
             recipient_id=comment.author_id,

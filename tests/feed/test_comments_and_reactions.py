@@ -92,3 +92,24 @@ def test_deleting_the_accepted_answer_unmarks_it(post):
     services.comment_delete(actor=answer.author, comment=answer)
     post.refresh_from_db()
     assert post.accepted_comment is None
+
+
+def test_tagged_posts_and_accepted_answers_become_evidence_of_expertise():
+    from profiles.models import ExpertiseEvidence
+
+    asker, expert = UserFactory(), UserFactory()
+    question = services.post_create(
+        actor=asker, body="How do we size #kubernetes nodes?", is_question=True
+    )
+    assert list(ExpertiseEvidence.objects.values_list("user", "tag__name", "kind")) == [
+        (asker.pk, "kubernetes", "post_tagged")
+    ]
+    answer = services.comment_create(actor=expert, post=question, body="Measure first")
+    services.answer_accept(actor=asker, post=question, comment=answer)
+    assert ExpertiseEvidence.objects.filter(
+        user=expert, tag__name="kubernetes", kind="accepted_answer", object_id=answer.pk
+    ).exists()
+    services.answer_accept(actor=asker, post=question, comment=None)  # unmarked
+    assert not ExpertiseEvidence.objects.filter(kind="accepted_answer").exists()
+    services.post_update(actor=asker, post=question, body="How do we size nodes?")
+    assert not ExpertiseEvidence.objects.exists()
