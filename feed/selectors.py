@@ -146,16 +146,30 @@ def reaction_summary(counts: dict[str, int], mine: str | None) -> list[dict]:
     ]
 
 
-def feed_for_member(user, *, cursor: str | None = None, size: int = 20) -> KeysetPage[Post]:
+TOP_WINDOW_DAYS = 7
+
+
+def feed_for_member(
+    user, *, cursor: str | None = None, size: int = 20, top: bool = False
+) -> KeysetPage[Post]:
     """The home feed: company-wide posts, posts in the member's groups and posts
-    by colleagues they follow, newest first; all of them filtered by what the
-    member may read (groups.selectors decides)."""
+    by colleagues they follow; all of them filtered by what the member may read
+    (groups.selectors decides). Newest first, or with `top` the posts of the
+    last week with the most engagement since (comments count double)."""
     followed = following_of(user).values("followed_id")
     memberships = Membership.objects.filter(user_id=user.pk).values("group_id")
     home = _post_list(user).filter(
         Q(group__isnull=True) | Q(group__in=memberships) | Q(author__in=followed)
     )
-    page = keyset_paginate(home, ordering=FEED_ORDERING, cursor=cursor, size=size)
+    ordering = FEED_ORDERING
+    if top:
+        since = timezone.now() - dt.timedelta(days=TOP_WINDOW_DAYS)
+        home = home.filter(created_at__gte=since).annotate(
+            engagement=count_of(Reaction.objects.filter(created_at__gte=since), link="post")
+            + 2 * count_of(_live_comments().filter(created_at__gte=since), link="post")
+        )
+        ordering = ["-engagement", "-pk"]
+    page = keyset_paginate(home, ordering=ordering, cursor=cursor, size=size)
     attach_engagement(page.items, user)
     attach_latest_comments(page.items)
     return page

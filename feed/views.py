@@ -61,13 +61,19 @@ def _errors(request: HttpRequest, error: ValidationError) -> None:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     try:
-        page = feed_for_member(request.user, cursor=request.GET.get("after"))
+        top = request.GET.get("order") == "top"
+        page = feed_for_member(request.user, cursor=request.GET.get("after"), top=top)
     except InvalidCursor:
         return render(request, "community/bad_cursor.html", status=400)
     return render(
         request,
         "feed/home.html",
-        {"page": page, "post_form": PostForm(), "kudos": kudos_for_home(request.user)},
+        {
+            "page": page,
+            "post_form": PostForm(),
+            "kudos": kudos_for_home(request.user),
+            "top": top,
+        },
     )
 
 

@@ -171,3 +171,35 @@ def test_group_page_lists_who_is_online(member, member_client):
         "Olga Online" in html
         and "Otto Offline" not in html.split("online-heading")[1].split("</section>")[0]
     )
+
+
+def test_top_ordering_puts_the_most_engaged_posts_of_the_week_first(member_client):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    quiet = PostFactory(group=None, body="quiet news")
+    lively = PostFactory(
+        group=None, body="lively debate", created_at=timezone.now() - dt.timedelta(days=1)
+    )
+    PostFactory(group=None, body="last month", created_at=timezone.now() - dt.timedelta(days=30))
+    for _ in range(2):
+        services.comment_create(actor=UserFactory(), post=lively, body="+1")
+    services.reaction_toggle(actor=UserFactory(), kind="like", post=quiet)
+    html = member_client.get("/?order=top").content.decode()
+    assert html.index("lively debate") < html.index("quiet news")
+    assert "last month" not in html
+    newest = member_client.get("/").content.decode()
+    assert newest.index("quiet news") < newest.index("lively debate")
+
+
+def test_top_ordering_pages_without_repeats(member_client):
+    for n in range(25):
+        post = PostFactory(group=None, body=f"story {n:02d}")
+        for _ in range(n % 3):
+            services.reaction_toggle(actor=UserFactory(), kind="like", post=post)
+    first = member_client.get("/?order=top")
+    cursor = first.context["page"].next_cursor
+    second = member_client.get(f"/?order=top&after={cursor}")
+    ids = [p.pk for p in first.context["page"].items] + [p.pk for p in second.context["page"].items]
+    assert len(ids) == len(set(ids)) == 25
