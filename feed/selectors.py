@@ -175,6 +175,18 @@ def feed_for_member(
     return page
 
 
+def profile_posts_for(
+    user, member, *, cursor: str | None = None, size: int = 20
+) -> KeysetPage[Post]:
+    """A member's posts that the viewer may read, newest first."""
+    page = keyset_paginate(
+        _post_list(user).filter(author=member), ordering=FEED_ORDERING, cursor=cursor, size=size
+    )
+    attach_engagement(page.items, user)
+    attach_latest_comments(page.items)
+    return page
+
+
 def mentions_of(user, *, cursor: str | None = None, size: int = 20) -> KeysetPage[Post]:
     """Posts that mention the member, in the post or a comment, that they may read."""
     mentioned = Mention.objects.filter(user_id=user.pk).values("post_id")

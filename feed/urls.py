@@ -23,6 +23,7 @@ urlpatterns = [
     path("posts/<int:pk>/report/", views.report, name="report"),
     path("saved/", views.saved, name="saved"),
     path("mentions/", views.mentions, name="mentions"),
+    path("people/<str:username>/posts/", views.profile_posts, name="profile_posts"),
     path("files/<int:pk>/", views.attachment, name="attachment"),
     path("moderation/", views.moderation, name="moderation"),
     path("moderation/reports/<int:pk>/", views.resolve, name="resolve"),

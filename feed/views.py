@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -41,6 +42,7 @@ from .selectors import (
     notification_text,
     notification_url,
     notifications_for,
+    profile_posts_for,
     revisions_of,
     saved_posts_for,
 )
@@ -75,6 +77,16 @@ def home(request: HttpRequest) -> HttpResponse:
             "top": top,
         },
     )
+
+
+@login_required
+def profile_posts(request: HttpRequest, username: str) -> HttpResponse:
+    member = get_object_or_404(get_user_model(), username=username, is_active=True)
+    try:
+        page = profile_posts_for(request.user, member, cursor=request.GET.get("after"))
+    except InvalidCursor:
+        return render(request, "community/bad_cursor.html", status=400)
+    return render(request, "feed/profile_posts.html", {"page": page, "member": member})
 
 
 @login_required

@@ -203,3 +203,30 @@ def test_top_ordering_pages_without_repeats(member_client):
     second = member_client.get(f"/?order=top&after={cursor}")
     ids = [p.pk for p in first.context["page"].items] + [p.pk for p in second.context["page"].items]
     assert len(ids) == len(set(ids)) == 25
+
+
+def test_profile_posts_page_shows_only_what_the_viewer_may_read(member_client):
+    author = UserFactory(username="prolific")
+    secret = GroupFactory(visibility=Visibility.SECRET)
+    MembershipFactory(group=secret, user=author)
+    PostFactory(author=author, group=None, body="public thoughts")
+    PostFactory(author=author, group=secret, body="secret thoughts")
+    html = member_client.get("/people/prolific/posts/").content.decode()
+    assert "public thoughts" in html and "secret thoughts" not in html
+    assert "/people/prolific/posts/" in member_client.get("/people/prolific/").content.decode()
+    assert member_client.get("/people/nobody-here/posts/").status_code == 404
+
+
+def test_profile_posts_query_count_is_constant(member_client):
+    author = UserFactory(username="steady")
+
+    def write(count):
+        for _ in range(count):
+            services.comment_create(
+                actor=UserFactory(), post=PostFactory(author=author, group=None), body="ok"
+            )
+
+    write(3)
+    assert_constant_query_count(
+        lambda: member_client.get("/people/steady/posts/"), lambda: write(10)
+    )
