@@ -95,8 +95,10 @@ def attach_engagement(posts: list[Post], viewer) -> list[Post]:
         counts[post_id][kind] = counts[post_id].get(kind, 0) + 1
         if user_id == viewer.pk:
             mine[post_id] = kind
+    online = online_user_ids({post.author_id for post in posts})
     for post in posts:
         post.reaction_summary = reaction_summary(counts.get(post.pk, {}), mine.get(post.pk))
+        post.author_online = post.author_id in online
     attach_polls(posts, viewer)
     return posts
 
