@@ -366,6 +366,7 @@ class NotificationKind(models.TextChoices):
     ANSWER = "answer", _("My answer accepted")
     JOIN_REQUEST = "join_request", _("Requests to join my groups")
     KUDOS = "kudos", _("Kudos for me")
+    INVITE_ACCEPTED = "invite_accepted", _("My invitations accepted")
 
 
 class Notification(models.Model):

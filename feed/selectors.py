@@ -502,6 +502,7 @@ def notification_text(notification: Notification) -> str:
         NotificationKind.ANSWER: gettext("%(who)s accepted your answer"),
         NotificationKind.JOIN_REQUEST: gettext("%(who)s asks to join %(group)s"),
         NotificationKind.KUDOS: gettext("%(who)s gave you kudos"),
+        NotificationKind.INVITE_ACCEPTED: gettext("%(who)s accepted your invitation and joined"),
     }
     text = sentences.get(notification.kind, "%(who)s") % {
         "who": who,
@@ -519,6 +520,8 @@ def notification_url(notification: Notification, *, absolute: bool = False) -> s
         path = reverse("groups:members", args=[notification.group.slug])
     elif notification.kind == NotificationKind.KUDOS:
         path = f"/people/{notification.recipient.username}/#kudos"
+    elif notification.kind == NotificationKind.INVITE_ACCEPTED and notification.actor_id:
+        path = f"/people/{notification.actor.username}/"
     else:
         path = reverse("feed:notifications")
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path if absolute else path

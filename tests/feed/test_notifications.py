@@ -197,3 +197,16 @@ def test_settings_page_sets_the_digest(member, member_client):
     choices = {kind: DeliveryChoice.IN_APP for kind in NotificationKind.values}
     member_client.post("/notifications/settings/", {**choices, "digest": "off"})
     assert member.digest.frequency == "off"
+
+
+def test_invite_accepted_is_told_to_the_inviter_with_a_link_to_the_newcomer():
+    # The invitations issue calls this when a colleague signs up from an invitation.
+    from feed.selectors import notification_url
+
+    inviter, newcomer = UserFactory(), UserFactory(username="newcomer")
+    notification = services.notify(
+        recipient_id=inviter.pk, kind=NotificationKind.INVITE_ACCEPTED, actor=newcomer
+    )
+    with translation.override("en"):
+        assert notification_text(notification).endswith("accepted your invitation and joined")
+    assert notification_url(notification) == "/people/newcomer/"
