@@ -17,6 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("groups/", include("groups.urls")),
     path("", include("feed.urls")),
+    path("", include("invites.urls")),
     path("people/", include("profiles.urls")),
     path("insights/", include("metrics.urls")),
     path("admin/", admin.site.urls),

@@ -3,6 +3,7 @@
 from .base import *  # noqa: F403
 from .channels import *  # noqa: F403
 from .content import *  # noqa: F403
+from .invites import *  # noqa: F403
 from .search import *  # noqa: F403
 from .tasks import *  # noqa: F403
 from .wagtail import *  # noqa: F403

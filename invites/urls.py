@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "invites"
+urlpatterns = [
+    path("invites/", views.mine, name="mine"),
+    path("invites/link/", views.link_create, name="link_create"),
+    path("invites/<int:pk>/revoke/", views.revoke, name="revoke"),
+    path("join/<str:token>/", views.join, name="join"),
+]

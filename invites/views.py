@@ -1,0 +1,116 @@
+"""Thin views: the member's invitations, and joining from an invitation."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from . import services
+from .forms import InviteForm, LinkForm, SignupForm
+from .models import Invitation
+from .selectors import invitations_of, inviter_of
+from .tasks import invitation_url
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcomes = services.invitation_send(
+                actor=request.user,
+                emails=form.cleaned_data["emails"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            form.add_error("emails", error)
+        else:
+            sent = [o.email for o in outcomes if o.status in ("sent", "resent")]
+            waiting = [o.email for o in outcomes if o.status == "throttled"]
+            if sent:
+                messages.success(
+                    request, _("Invitation sent to %(who)s.") % {"who": ", ".join(sent)}
+                )
+            if waiting:
+                messages.info(
+                    request,
+                    _("Already invited a moment ago, not sent again: %(who)s.")
+                    % {"who": ", ".join(waiting)},
+                )
+            return redirect("invites:mine")
+    context = {
+        "form": form,
+        "link_form": LinkForm(),
+        "invitations": invitations_of(request.user),
+        "inviter": inviter_of(request.user),
+        "new_link": request.session.pop("buzz_new_invite_link", None),
+    }
+    return render(request, "invites/mine.html", context)
+
+
+@login_required
+@require_POST
+def link_create(request: HttpRequest) -> HttpResponse:
+    form = LinkForm(request.POST)
+    if form.is_valid():
+        try:
+            _invitation, token = services.invitation_link_create(
+                actor=request.user, max_uses=form.cleaned_data["max_uses"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            # Shown once, right after creation; only its hash is stored.
+            request.session["buzz_new_invite_link"] = invitation_url(token)
+    return redirect("invites:mine")
+
+
+@login_required
+@require_POST
+def revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation, pk=pk, inviter=request.user)
+    services.invitation_revoke(actor=request.user, invitation=invitation)
+    messages.success(request, _("Invitation revoked."))
+    return redirect("invites:mine")
+
+
+@never_cache
+def join(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = services.invitation_for_token(token)
+    except services.InvitationUnusable as unusable:
+        return render(request, "invites/unusable.html", {"reason": unusable.reason}, status=410)
+    form = SignupForm(request.POST or None, fixed_email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.member_signup(
+                token=token,
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                password=data["password"],
+                department=data["department"],
+                job_title=data["job_title"],
+                language=data["language"],
+            )
+        except services.InvitationUnusable as unusable:
+            return render(request, "invites/unusable.html", {"reason": unusable.reason}, status=410)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error("password", error)
+        else:
+            services.signup_login(request, user)
+            messages.success(request, _("Welcome to Buzz!"))
+            return redirect("home")
+    inviter = invitation.inviter
+    return render(
+        request, "invites/join.html", {"form": form, "invitation": invitation, "inviter": inviter}
+    )
