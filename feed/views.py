@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from community.pagination import InvalidCursor
 from groups.selectors import access_group, user_may_manage_group, user_may_moderate_group
+from invites.selectors import onboarding_for
 
 from . import services
 from .forms import (
@@ -75,6 +76,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "post_form": PostForm(),
             "kudos": kudos_for_home(request.user),
             "top": top,
+            "onboarding": onboarding_for(request.user),
         },
     )
 

@@ -73,3 +73,16 @@ class Redemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} via {self.invitation_id}"
+
+
+class OnboardingState(models.Model):
+    """What a new member has done of the guided start that the data cannot tell."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="onboarding"
+    )
+    guidelines_read_at = models.DateTimeField(null=True, blank=True)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"onboarding of {self.user_id}"

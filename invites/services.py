@@ -27,7 +27,7 @@ from metrics.models import EventKind
 from metrics.services import event_record
 from profiles.models import Profile
 
-from .models import AllowedDomain, Invitation, Redemption
+from .models import AllowedDomain, Invitation, OnboardingState, Redemption
 from .tasks import invitation_deliver
 
 
@@ -258,3 +258,16 @@ def member_signup(
 
 def signup_login(request, user) -> None:
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+
+
+@transaction.atomic
+def onboarding_guidelines_read(*, actor) -> None:
+    OnboardingState.objects.update_or_create(
+        user=actor, defaults={"guidelines_read_at": timezone.now()}
+    )
+
+
+@transaction.atomic
+def onboarding_dismiss(*, actor) -> None:
+    """The member skips the guided start; it is not shown again."""
+    OnboardingState.objects.update_or_create(user=actor, defaults={"dismissed_at": timezone.now()})

@@ -8,4 +8,6 @@ urlpatterns = [
     path("invites/link/", views.link_create, name="link_create"),
     path("invites/<int:pk>/revoke/", views.revoke, name="revoke"),
     path("join/<str:token>/", views.join, name="join"),
+    path("welcome/", views.welcome, name="welcome"),
+    path("welcome/<str:action>/", views.welcome_action, name="welcome_action"),
 ]

@@ -3,8 +3,9 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -12,8 +13,13 @@ from django.views.decorators.http import require_POST
 from . import services
 from .forms import InviteForm, LinkForm, SignupForm
 from .models import Invitation
-from .selectors import invitations_of, inviter_of
-from .tasks import invitation_url
+from .selectors import (
+    invitations_of,
+    inviter_of,
+    onboarding_for,
+    suggested_colleagues_for,
+    suggested_groups_for,
+)
 
 
 @login_required
@@ -65,7 +71,9 @@ def link_create(request: HttpRequest) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
         else:
             # Shown once, right after creation; only its hash is stored.
-            request.session["buzz_new_invite_link"] = invitation_url(token)
+            request.session["buzz_new_invite_link"] = request.build_absolute_uri(
+                reverse("invites:join", args=[token])
+            )
     return redirect("invites:mine")
 
 
@@ -109,8 +117,34 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         else:
             services.signup_login(request, user)
             messages.success(request, _("Welcome to Buzz!"))
-            return redirect("home")
+            return redirect("invites:welcome")
     inviter = invitation.inviter
     return render(
         request, "invites/join.html", {"form": form, "invitation": invitation, "inviter": inviter}
     )
+
+
+@login_required
+def welcome(request: HttpRequest) -> HttpResponse:
+    """The guided start after joining: five steps with progress, skippable."""
+    return render(
+        request,
+        "invites/welcome.html",
+        {
+            "onboarding": onboarding_for(request.user),
+            "colleagues": suggested_colleagues_for(request.user),
+            "groups": suggested_groups_for(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def welcome_action(request: HttpRequest, action: str) -> HttpResponse:
+    if action == "guidelines":
+        services.onboarding_guidelines_read(actor=request.user)
+        return redirect("invites:welcome")
+    if action == "skip":
+        services.onboarding_dismiss(actor=request.user)
+        return redirect("home")
+    raise Http404

@@ -54,7 +54,7 @@ def test_invitation_from_email_to_a_new_member_who_knows_who_invited_them(
     page = newcomer.get(join)
     assert page.status_code == 200 and "nina.new@buzz.example" in page.content.decode()
     response = newcomer.post(join, signup_data(email="someone.else@buzz.example"))
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.status_code == 302 and response["Location"] == "/welcome/"
     user = User.objects.get(email="nina.new@buzz.example")  # the invited address, not another
     assert user.profile.job_title == "Analyst" and user.profile.language == "nl"
     assert Redemption.objects.get(user=user).invitation.inviter == member
