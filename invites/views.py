@@ -10,15 +10,23 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from metrics.selectors import may_read_insights
+
 from . import services
 from .forms import InviteForm, LinkForm, SignupForm
 from .models import Invitation
 from .selectors import (
+    growth_by_month,
     invitations_of,
+    invite_conversion,
+    invite_tree,
+    inviter_leaderboard,
     inviter_of,
+    inviter_stats_for,
     onboarding_for,
     suggested_colleagues_for,
     suggested_groups_for,
+    tree_depth,
 )
 
 
@@ -54,6 +62,7 @@ def mine(request: HttpRequest) -> HttpResponse:
         "invitations": invitations_of(request.user),
         "inviter": inviter_of(request.user),
         "new_link": request.session.pop("buzz_new_invite_link", None),
+        "stats": inviter_stats_for(request.user),
     }
     return render(request, "invites/mine.html", context)
 
@@ -148,3 +157,22 @@ def welcome_action(request: HttpRequest, action: str) -> HttpResponse:
         services.onboarding_dismiss(actor=request.user)
         return redirect("home")
     raise Http404
+
+
+@login_required
+def growth(request: HttpRequest) -> HttpResponse:
+    """The invite tree and growth numbers, for community managers and the MT."""
+    if not may_read_insights(request.user):
+        return render(request, "metrics/no_access.html", status=403)
+    tree = invite_tree()
+    return render(
+        request,
+        "invites/growth.html",
+        {
+            "tree": tree,
+            "depth": tree_depth(tree),
+            "months": growth_by_month(),
+            "conversion": invite_conversion(),
+            "leaders": inviter_leaderboard(),
+        },
+    )
