@@ -271,3 +271,26 @@ def onboarding_guidelines_read(*, actor) -> None:
 def onboarding_dismiss(*, actor) -> None:
     """The member skips the guided start; it is not shown again."""
     OnboardingState.objects.update_or_create(user=actor, defaults={"dismissed_at": timezone.now()})
+
+
+REMINDER_AFTER_DAYS = 3
+
+
+def invitation_reminders_enqueue(*, now=None) -> int:
+    """One reminder for email invitations still open a few days after the first
+    email (a new token each time; the old link stops working)."""
+    now = now or timezone.now()
+    due = Invitation.objects.filter(
+        revoked_at__isnull=True,
+        uses=0,
+        expires_at__gt=now,
+        send_count=1,
+        last_sent_at__lte=now - dt.timedelta(days=REMINDER_AFTER_DAYS),
+    ).exclude(email="")
+    count = 0
+    for invitation in due:
+        invitation.send_count, invitation.last_sent_at = 2, now
+        invitation.save(update_fields=["send_count", "last_sent_at"])
+        invitation_deliver.enqueue(invitation.pk)
+        count += 1
+    return count

@@ -198,3 +198,23 @@ def test_fifty_simultaneous_redemptions_of_a_single_use_invitation_make_one_acco
     assert results.count("refused") == 49
     assert User.objects.filter(email__startswith="racer").count() == 1
     assert Invitation.objects.get().uses == 1
+
+
+def test_one_reminder_after_three_days_with_a_fresh_link(
+    member, django_capture_on_commit_callbacks
+):
+    import io
+
+    from django.core.management import call_command
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invitation_send(actor=member, emails=["slow@buzz.example"])
+    first_link = link_in_last_mail()
+    Invitation.objects.update(last_sent_at=timezone.now() - dt.timedelta(days=4))
+    call_command("send_invitation_reminders", stdout=io.StringIO())
+    assert len(mail.outbox) == 2
+    assert Client().get(first_link).status_code == 410
+    assert Client().get(link_in_last_mail()).status_code == 200
+    Invitation.objects.update(last_sent_at=timezone.now() - dt.timedelta(days=4))
+    call_command("send_invitation_reminders", stdout=io.StringIO())
+    assert len(mail.outbox) == 2  # only one reminder
