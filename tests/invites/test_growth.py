@@ -64,3 +64,6 @@ def test_growth_page_is_for_community_managers(org, member_client):
     client.force_login(manager)
     html = client.get("/invites/growth/").content.decode()
     assert "Bram X" in html and "Cleo X" in html and "1.50" in html
+    mine = Client()
+    mine.force_login(org[1])
+    assert "2.00" in mine.get("/invites/").content.decode()  # Bram: one link, two joined
