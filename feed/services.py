@@ -26,6 +26,7 @@ from groups.models import Group
 from groups.selectors import (
     is_community_manager,
     posts_visible_to,
+    user_may_accept_answer,
     user_may_manage_group,
     user_may_moderate_group,
     user_may_post_in,
@@ -317,9 +318,7 @@ def answer_accept(*, actor, post: Post, comment: Comment | None) -> Post:
     clears it with None). The answer's author gains evidence of expertise."""
     if not post.is_question:
         raise ValidationError(_("Only questions have accepted answers."))
-    may_accept = post.author_id == actor.pk or (
-        post.group is not None and user_may_manage_group(actor, post.group)
-    )
+    may_accept = user_may_accept_answer(actor, post)
     if not may_accept:
         raise PermissionDenied(_("Only the asker or a group admin may accept an answer."))
     if comment is not None and (comment.post_id != post.pk or comment.deleted_at is not None):

@@ -13,7 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community.pagination import InvalidCursor
-from groups.selectors import access_group, user_may_manage_group, user_may_moderate_group
+from groups.selectors import (
+    access_group,
+    user_may_accept_answer,
+    user_may_manage_group,
+    user_may_moderate_group,
+)
 from invites.selectors import onboarding_for
 
 from . import services
@@ -158,8 +163,7 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "threads": comments_for(request.user, post),
         "comment_form": CommentForm(),
         "may_moderate": user_may_moderate_group(request.user, post.group),
-        "may_accept": post.author_id == request.user.pk
-        or (post.group is not None and user_may_manage_group(request.user, post.group)),
+        "may_accept": user_may_accept_answer(request.user, post),
     }
     return render(request, "feed/detail.html", context)
 

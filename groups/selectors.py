@@ -156,3 +156,18 @@ def pending_invitation_for(user: AnyUser, group: Group) -> GroupInvitation | Non
     return GroupInvitation.objects.filter(
         group=group, invitee_id=user.pk, state=RequestState.PENDING
     ).first()
+
+
+def user_may_accept_answer(user: AnyUser, post) -> bool:
+    """The asker, or an owner/admin of the question's group, marks the answer."""
+    if post.author_id == getattr(user, "pk", None):
+        return True
+    return post.group is not None and user_may_manage_group(user, post.group)
+
+
+def join_request_pending(user: AnyUser, group: Group) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return JoinRequest.objects.filter(
+        group=group, user_id=user.pk, state=RequestState.PENDING
+    ).exists()

@@ -19,6 +19,7 @@ from .models import GroupInvitation, JoinRequest, Membership, RequestState
 from .selectors import (
     access_group,
     group_directory_for,
+    join_request_pending,
     join_requests_for,
     members_of,
     membership_of,
@@ -105,13 +106,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "pinned": pinned,
         "may_manage": user_may_manage_group(request.user, group),
         "may_post": user_may_post_in(request.user, group),
-        "pending_request": (
-            JoinRequest.objects.filter(
-                group=group, user=request.user, state=RequestState.PENDING
-            ).exists()
-            if membership is None
-            else False
-        ),
+        "pending_request": membership is None and join_request_pending(request.user, group),
         "invitation": pending_invitation_for(request.user, group) if membership is None else None,
         "post_form": PostForm(initial={"group": group.slug}),
         "member_count": Membership.objects.filter(group=group).count(),

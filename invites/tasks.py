@@ -1,8 +1,10 @@
 """Invitation emails are sent by the task backend, never inside the request."""
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.tasks import task
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 
 from .models import Invitation
@@ -40,7 +42,4 @@ def invitation_deliver(invitation_id: int) -> bool:
 
 
 def invitation_url(token: str) -> str:
-    from django.conf import settings
-    from django.urls import reverse
-
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("invites:join", args=[token])
