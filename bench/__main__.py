@@ -97,6 +97,7 @@ def main() -> None:
         f"post page ({busiest.n} comments)": get(f"/posts/{busiest.pk}/"),
         "hashtag page": get("/tags/python/"),
         "healthz": get("/healthz"),
+        **_search_scenarios(get),
     }
     timings: dict[str, list[float]] = {name: [] for name in scenarios}
     with override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["testserver"]):
@@ -157,6 +158,60 @@ def main() -> None:
         with path.open("a") as out:
             out.write(report + "\n")
         print(f"appended to {path.relative_to(ROOT)}", file=sys.stderr)
+
+
+def _search_scenarios(get) -> dict:
+    """B4 expert search: prefix typeahead, misspelt names and multi-skill
+    queries through Django, against the bare full-text query of the backend."""
+    import itertools
+    import random
+    from urllib.parse import quote
+
+    from django.contrib.contenttypes.models import ContentType
+    from taggit.models import TaggedItem
+
+    from profiles.models import Profile
+    from search.backends import get_search_backend
+
+    rng = random.Random(7)
+    tags = sorted(
+        set(
+            TaggedItem.objects.filter(
+                content_type=ContentType.objects.get_for_model(Profile)
+            ).values_list("tag__name", flat=True)
+        )
+    )
+    names = list(Profile.objects.values_list("display_name", flat=True)[:500])
+    if not tags or not names:
+        return {}
+
+    def misspelt(name: str) -> str:
+        word = max(name.split(), key=len)
+        cut = rng.randrange(1, len(word) - 1) if len(word) > 3 else 1
+        return word[:cut] + word[cut + 1 :]
+
+    prefixes = itertools.cycle(sorted({tag[:3].lower() for tag in tags} | {n[:3] for n in names}))
+    fuzzy = itertools.cycle([misspelt(name) for name in rng.sample(names, min(100, len(names)))])
+    skills = itertools.cycle(
+        [" ".join(rng.sample(tags, 2)) for _ in range(100)] if len(tags) > 1 else tags
+    )
+    backend = get_search_backend()
+
+    def rotating(path: str, queries):
+        def request() -> None:
+            get(f"{path}{quote(next(queries))}")()
+
+        return request
+
+    def bare_match() -> None:
+        backend.people_matches(next(fuzzy), limit=20)
+
+    return {
+        "raw: bare people text match (backend)": bare_match,
+        "search: typeahead /search/suggest": rotating("/search/suggest?q=", prefixes),
+        "search: misspelt name": rotating("/search/?q=", fuzzy),
+        "search: multi-skill experts": rotating("/search/?q=", skills),
+    }
 
 
 def _fanout_report(rounds: int) -> str:

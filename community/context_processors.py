@@ -15,6 +15,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("hub", _("Hub"), "/hub/"),
         ("insights", _("Insights"), reverse("metrics:insights")),
     ]
+    # Search is reached from the header box, not a menu item; still "current".
+    if request.path.startswith(reverse("search:results")):
+        return {
+            "nav_items": items,
+            "nav_current": "search",
+            "organisation": settings.BUZZ_ORGANISATION_NAME,
+        }
     path = request.path
     current = next(
         (key for key, _label, url in items if url != "/" and path.startswith(url)),

@@ -12,6 +12,7 @@ from django.db import connection
 from django.tasks import task_backends
 
 from search.backends import get_search_backend
+from search.selectors import index_lag
 
 CHANNEL_LAYER_TIMEOUT_S = 2.0
 
@@ -56,6 +57,7 @@ def check_search() -> dict[str, Any]:
     result: dict[str, Any] = {"ok": health.ok, "backend": health.backend}
     if health.detail:
         result["detail"] = health.detail
+    result["index_lag"] = index_lag()
     return result
 
 

@@ -202,6 +202,12 @@ def seed_demo(
         comment_count = _seed_comments(rng, users, posts, now, progress)
         _tag_profiles(rng, profiles, list(tags.values()))
         hub_items = _seed_hub(rng)
+    # Bulk inserts send no signals: index everything once the data is in.
+    from search.models import DocumentKind
+    from search.services import index_rebuild
+
+    for kind in progress(DocumentKind.values, "search index", len(DocumentKind.values)):
+        index_rebuild(kind)
 
     return SeedSummary(
         people=len(users),

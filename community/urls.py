@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("invites.urls")),
     path("people/", include("profiles.urls")),
     path("insights/", include("metrics.urls")),
+    path("search/", include("search.urls")),
     path("admin/", admin.site.urls),
     path("cms-admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

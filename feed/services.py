@@ -33,6 +33,8 @@ from groups.selectors import (
 )
 from metrics.models import EventKind
 from metrics.services import event_record, reads_record
+from search.models import DocumentKind
+from search.services import outbox_add
 
 from .models import (
     Attachment,
@@ -96,11 +98,14 @@ def _sync_mentions(*, actor, post: Post, comment: Comment | None, user_ids: list
 
 
 def _evidence_for_post(*, actor, post: Post, hashtags: Sequence[str]) -> None:
-    """A post tagged #x is evidence that its author knows x (search ranks on it)."""
+    """A post tagged #x is evidence that its author knows x (search ranks on it);
+    a question tagged #x is not: asking shows the opposite."""
     # profiles.services imports this module (a departed member's posts): import late.
     from profiles.services import expertise_evidence_record, expertise_evidence_withdraw
 
     expertise_evidence_withdraw(actor=actor, kind="post_tagged", object_id=post.pk)
+    if post.is_question:
+        return
     for tag in hashtags:
         expertise_evidence_record(
             actor=actor, user=post.author, tag_name=tag, kind="post_tagged", object_id=post.pk
@@ -653,8 +658,16 @@ def member_content_remove(*, member) -> None:
     """Soft-delete a departed member's posts and comments, and drop the text of
     their earlier versions (nothing of theirs stays readable, even to moderators)."""
     now = timezone.now()
-    Post.objects.filter(author=member, deleted_at__isnull=True).update(deleted_at=now)
-    Comment.objects.filter(author=member, deleted_at__isnull=True).update(deleted_at=now)
+    posts = Post.objects.filter(author=member, deleted_at__isnull=True)
+    comments = Comment.objects.filter(author=member, deleted_at__isnull=True)
+    # update() sends no signals: tell the search index what disappears.
+    outbox_add(DocumentKind.POST, posts.values_list("pk", flat=True))
+    outbox_add(
+        DocumentKind.COMMENT,
+        Comment.objects.filter(Q(post__in=posts) | Q(pk__in=comments)).values_list("pk", flat=True),
+    )
+    posts.update(deleted_at=now)
+    comments.update(deleted_at=now)
     Revision.objects.filter(Q(post__author=member) | Q(comment__author=member)).delete()
 
 

@@ -1,1 +1,94 @@
-# Models arrive with this app's own issue; the app is installed and migrates already.
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class DocumentKind(models.TextChoices):
+    PERSON = "person", _("People")
+    POST = "post", _("Posts")
+    COMMENT = "comment", _("Comments")
+    GROUP = "group", _("Groups")
+    HUB = "hub", _("Hub")
+
+
+class IndexOutbox(models.Model):
+    """One change that the search index has not taken yet. Written in the same
+    transaction as the change itself, deleted only once the backend accepted it,
+    so an index that is down loses nothing: it lags."""
+
+    kind = models.CharField(max_length=10, choices=DocumentKind.choices)
+    object_id = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["next_attempt_at", "id"])]
+        verbose_name = _("index outbox entry")
+        verbose_name_plural = _("index outbox")
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.object_id}"
+
+
+class SearchDocument(models.Model):
+    """The database backend's index: one row per searchable object, written only
+    by the outbox drain (the same path as Elasticsearch). On PostgreSQL a weighted
+    tsvector and trigram indexes serve it; on SQLite the FTS5 table `search_fts`
+    shadows it through triggers (see the migrations)."""
+
+    kind = models.CharField(max_length=10, choices=DocumentKind.choices)
+    object_id = models.BigIntegerField()
+    title = models.CharField(max_length=300)
+    tags = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    # Scope: the group a post, comment or group belongs to; a comment's post.
+    group_id = models.BigIntegerField(null=True, blank=True)
+    post_id = models.BigIntegerField(null=True, blank=True)
+    author_id = models.BigIntegerField(null=True, blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    # Facets of people.
+    department_id = models.BigIntegerField(null=True, blank=True)
+    location = models.CharField(max_length=120, blank=True)
+    languages = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="one_document_per_object")
+        ]
+        indexes = [models.Index(fields=["kind", "group_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.object_id} {self.title}"
+
+
+class SearchQueryStat(models.Model):
+    """Searches in aggregate only: how often a normalised query was asked on a
+    day, never by whom (the per-member participation event has no text)."""
+
+    day = models.DateField()
+    query = models.CharField(max_length=100)
+    count = models.PositiveIntegerField(default=0)
+    zero_results = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "query"], name="one_stat_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.query} x{self.count}"
+
+
+class IndexRebuild(models.Model):
+    """A full rebuild of one kind is running: drains leave that kind's outbox rows
+    alone until the new index is live, so a change made meanwhile is applied to
+    the new index after the swap instead of to the old one that is thrown away."""
+
+    kind = models.CharField(max_length=10, choices=DocumentKind.choices, unique=True)
+    started_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"rebuilding {self.kind} since {self.started_at:%Y-%m-%d %H:%M}"

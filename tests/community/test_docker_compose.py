@@ -92,6 +92,13 @@ def test_stack_runs_every_engine_and_process_the_app_needs(services):
     nginx_version = tuple(int(n) for n in services["nginx"]["image"].split(":")[1].split("."))
     assert nginx_version >= (1, 27, 3) or nginx_version[:2] >= (1, 28)
     assert command_of(services["worker"]) == ["python", "manage.py", "db_worker"]
+    # The search outbox is retried by its own process, so a down index catches up.
+    assert command_of(services["indexer"])[:4] == [
+        "python",
+        "manage.py",
+        "search_drain",
+        "--forever",
+    ]
 
 
 def test_at_least_two_daphne_workers_serve_the_app(services):

@@ -31,8 +31,30 @@ def test_healthz_says_503_when_elasticsearch_is_down(client):
         response = client.get("/healthz")
     assert response.status_code == 503
     search = response.json()["components"]["search"]
-    assert search == {"ok": False, "backend": "elasticsearch", "detail": "ConnectionError"}
+    assert search == {
+        "ok": False,
+        "backend": "elasticsearch",
+        "detail": "ConnectionError",
+        "index_lag": {"pending": 0, "retrying": 0, "oldest_seconds": 0},
+    }
     assert response.json()["components"]["database"]["ok"] is True
+
+
+@pytest.mark.django_db
+def test_healthz_reports_how_far_the_search_index_lags(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from search.models import IndexOutbox
+
+    IndexOutbox.objects.create(
+        kind="post", object_id=1, created_at=timezone.now() - timedelta(minutes=2)
+    )
+    IndexOutbox.objects.create(kind="post", object_id=2, attempts=3)
+    lag = client.get("/healthz").json()["components"]["search"]["index_lag"]
+    assert (lag["pending"], lag["retrying"]) == (2, 1)
+    assert 119 <= lag["oldest_seconds"] < 180
 
 
 @pytest.mark.django_db

@@ -101,9 +101,8 @@ def test_tagged_posts_and_accepted_answers_become_evidence_of_expertise():
     question = services.post_create(
         actor=asker, body="How do we size #kubernetes nodes?", is_question=True
     )
-    assert list(ExpertiseEvidence.objects.values_list("user", "tag__name", "kind")) == [
-        (asker.pk, "kubernetes", "post_tagged")
-    ]
+    # Asking about a topic is no evidence of knowing it.
+    assert not ExpertiseEvidence.objects.exists()
     answer = services.comment_create(actor=expert, post=question, body="Measure first")
     services.answer_accept(actor=asker, post=question, comment=answer)
     assert ExpertiseEvidence.objects.filter(
@@ -111,5 +110,9 @@ def test_tagged_posts_and_accepted_answers_become_evidence_of_expertise():
     ).exists()
     services.answer_accept(actor=asker, post=question, comment=None)  # unmarked
     assert not ExpertiseEvidence.objects.filter(kind="accepted_answer").exists()
-    services.post_update(actor=asker, post=question, body="How do we size nodes?")
+    tip = services.post_create(actor=expert, body="Size #kubernetes nodes by memory")
+    assert list(ExpertiseEvidence.objects.values_list("user", "tag__name", "kind")) == [
+        (expert.pk, "kubernetes", "post_tagged")
+    ]
+    services.post_update(actor=expert, post=tip, body="Size nodes by memory")
     assert not ExpertiseEvidence.objects.exists()

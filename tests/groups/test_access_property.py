@@ -5,7 +5,10 @@ Hypothesis builds random organisations (users, groups of every visibility,
 memberships, posts with comments and hashtags), then applies random changes
 between reads: join, leave, removal, visibility changed, post moved to another
 group, post deleted, member deactivated. Checked on the directory, group pages,
-post pages with their comments, the hashtag page, bookmarks and file downloads.
+post pages with their comments, the hashtag page, bookmarks, file downloads and
+search (posts, comments and groups tabs with their counts: first on an index
+that lags behind the changes, which must never leak, then on a fresh one, which
+must show everything allowed).
 Leaks happen at changes. The expected answer comes from a plain-Python model of
 the rules, not from the code under test. HYPOTHESIS_PROFILE=thorough runs more.
 """
@@ -27,6 +30,7 @@ from feed.models import Attachment, Bookmark, Comment, Post
 from groups.models import Group, Membership, Visibility
 from groups.selectors import groups_readable_by, groups_visible_to, posts_visible_to
 from profiles.models import User
+from search.services import index_rebuild
 from tests.factories import UserFactory
 
 VISIBILITIES = [Visibility.OPEN, Visibility.CLOSED, Visibility.SECRET]
@@ -167,6 +171,44 @@ def _check(users, groups, posts, rules, through_pages: bool):
             assert (download.status_code == 200) == allowed, ("attachment", ui, pi)
 
 
+def _check_search_all(users, groups, posts, rules) -> None:
+    """After all changes: searched on the index as the changes left it (bulk
+    updates bypass the outbox, so it lags), then on a rebuilt one."""
+    clients = {}
+    for ui, user in enumerate(users):
+        if ui not in rules.inactive:
+            clients[ui] = Client()
+            clients[ui].force_login(user)
+    for ui, client in clients.items():
+        _check_search(client, ui, groups, posts, rules, index_is_fresh=False)
+    for kind in ("post", "comment", "group"):
+        index_rebuild(kind)
+    for ui, client in clients.items():
+        _check_search(client, ui, groups, posts, rules, index_is_fresh=True)
+
+
+def _check_search(client, ui, groups, posts, rules, *, index_is_fresh: bool) -> None:
+    """The search tabs: a stale index may miss things but never leaks them."""
+    post_hits = client.get("/search/?q=body&tab=post")
+    comment_hits = client.get("/search/?q=text&tab=comment").content.decode()
+    group_hits = client.get("/search/?q=topic&tab=group").content.decode()
+    post_page = post_hits.content.decode()
+    for pi, _post in enumerate(posts):
+        allowed = rules.may_read_post(ui, pi)
+        for found, where in (
+            (f"post-{pi}-body" in post_page, "search posts"),
+            (f"comment-{pi}-<mark>text</mark>" in comment_hits, "search comments"),
+        ):
+            assert found == allowed if index_is_fresh else not found or allowed, (where, ui, pi)
+    for gi, group in enumerate(groups):
+        found = group.name in group_hits
+        allowed = rules.may_know(ui, gi)
+        assert found == allowed if index_is_fresh else not found or allowed, ("search", ui, gi)
+    if index_is_fresh:
+        readable = sum(rules.may_read_post(ui, pi) for pi in range(len(posts)))
+        assert post_hits.context["counts"]["post"] == readable, ("search count", ui)
+
+
 @override_settings(MEDIA_ROOT=tempfile.mkdtemp(prefix="buzz-property-"))
 class AccessRulesHold(TestCase):
     @settings(
@@ -185,7 +227,10 @@ class AccessRulesHold(TestCase):
         self, visibility, members, posts, changes, pages_every
     ):
         users, groups, post_objects, rules = _build(visibility, members, posts)
+        for kind in ("post", "comment", "group"):
+            index_rebuild(kind)  # indexed as built; the changes below make it lag
         _check(users, groups, post_objects, rules, through_pages=True)
         for step, change_ in enumerate(changes, start=1):
             _apply(change_, users, groups, post_objects, rules)
             _check(users, groups, post_objects, rules, through_pages=step % pages_every == 0)
+        _check_search_all(users, groups, post_objects, rules)

@@ -1,0 +1,97 @@
+"""Every change to something searchable writes an outbox row in the same
+transaction, whichever path made it: services, the Django admin or Wagtail.
+(Bulk `update()`s send no signals; the services that use one call
+`search.services.outbox_add` themselves.)"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from taggit.models import TaggedItem
+from wagtail.signals import page_published, page_unpublished
+
+from cms.models import ShareableItemPage
+from feed.models import Comment, Post
+from groups.models import Group
+from profiles.models import Department, Profile, TagSynonym
+
+from .models import DocumentKind
+from .services import outbox_add
+
+User = get_user_model()
+
+
+@receiver([post_save, post_delete], sender=User, dispatch_uid="search_user")
+def _user_changed(sender, instance, **kwargs) -> None:
+    outbox_add(DocumentKind.PERSON, [instance.pk])
+
+
+@receiver([post_save, post_delete], sender=Profile, dispatch_uid="search_profile")
+def _profile_changed(sender, instance, **kwargs) -> None:
+    outbox_add(DocumentKind.PERSON, [instance.user_id])
+
+
+@receiver(post_save, sender=Department, dispatch_uid="search_department")
+def _department_changed(sender, instance, created: bool = False, **kwargs) -> None:
+    if not created:
+        members = Profile.objects.filter(department=instance).values_list("user_id", flat=True)
+        outbox_add(DocumentKind.PERSON, members)
+
+
+@receiver([post_save, post_delete], sender=Post, dispatch_uid="search_post")
+def _post_changed(sender, instance, **kwargs) -> None:
+    outbox_add(DocumentKind.POST, [instance.pk])
+    if kwargs.get("signal") is post_save:
+        # Comments show their post's opening words and vanish with it.
+        outbox_add(DocumentKind.COMMENT, instance.comments.values_list("pk", flat=True))
+
+
+@receiver([post_save, post_delete], sender=Comment, dispatch_uid="search_comment")
+def _comment_changed(sender, instance, **kwargs) -> None:
+    outbox_add(DocumentKind.COMMENT, [instance.pk])
+
+
+@receiver([post_save, post_delete], sender=Group, dispatch_uid="search_group")
+def _group_changed(sender, instance, **kwargs) -> None:
+    outbox_add(DocumentKind.GROUP, [instance.pk])
+
+
+def _tagged_objects(items) -> None:
+    """Reindex what carries these tagged items (profiles, posts, groups)."""
+    by_model: dict[str, list[int]] = {}
+    for app_label, model, object_id in items:
+        by_model.setdefault(f"{app_label}.{model}", []).append(object_id)
+    if ids := by_model.get("profiles.profile"):
+        owners = Profile.objects.filter(pk__in=ids).values_list("user_id", flat=True)
+        outbox_add(DocumentKind.PERSON, owners)
+    if ids := by_model.get("feed.post"):
+        outbox_add(DocumentKind.POST, ids)
+    if ids := by_model.get("groups.group"):
+        outbox_add(DocumentKind.GROUP, ids)
+
+
+@receiver([post_save, post_delete], sender=TaggedItem, dispatch_uid="search_tagged_item")
+def _tagged_item_changed(sender, instance, **kwargs) -> None:
+    content_type = instance.content_type
+    _tagged_objects([(content_type.app_label, content_type.model, instance.object_id)])
+
+
+@receiver([post_save, post_delete], sender=TagSynonym, dispatch_uid="search_tag_synonym")
+def _synonym_changed(sender, instance, **kwargs) -> None:
+    # People and groups are indexed with the merged spellings of their tags.
+    items = TaggedItem.objects.filter(tag_id=instance.tag_id).values_list(
+        "content_type__app_label", "content_type__model", "object_id"
+    )
+    _tagged_objects(list(items))
+
+
+@receiver([page_published, page_unpublished], dispatch_uid="search_hub_page")
+def _hub_page_changed(sender, instance, **kwargs) -> None:
+    if isinstance(instance.specific_deferred, ShareableItemPage):
+        outbox_add(DocumentKind.HUB, [instance.pk])
+
+
+@receiver(post_delete, sender=ShareableItemPage, dispatch_uid="search_hub_page_deleted")
+def _hub_page_deleted(sender, instance, **kwargs) -> None:
+    outbox_add(DocumentKind.HUB, [instance.pk])
