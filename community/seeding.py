@@ -23,7 +23,7 @@ from cms.models import ItemKind, ShareableItemPage, SocialHubPage
 from feed.models import Comment, Post
 from feed.rendering import render_body
 from groups.models import Group, Membership, Role, Visibility
-from profiles.models import Department, ExpertiseEvidence, Profile, User
+from profiles.models import Department, Endorsement, ExpertiseEvidence, Profile, User
 
 DEMO_ADMIN = ("admin", "buzz-demo-admin")
 DEMO_MEMBER = ("member", "buzz-demo-member")
@@ -438,6 +438,7 @@ def _seed_evidence(posts, answered) -> None:
             user_id=post.author_id, tag=tags[name], kind="post_tagged", object_id=post.pk
         )
         for post in posts
+        if not post.is_question  # asking is no evidence of knowing
         for name in post.seed_hashtags
     ]
     evidence += [
@@ -455,12 +456,27 @@ def _seed_evidence(posts, answered) -> None:
 
 def _tag_profiles(rng, profiles, tags) -> None:
     profile_type = ContentType.objects.get_for_model(Profile)
+    profile_by_pk = {profile.pk: profile for profile in profiles}
     items = [
         TaggedItem(tag=tag, content_type=profile_type, object_id=profile.pk)
         for profile in profiles
         for tag in rng.sample(tags, rng.randint(1, 5))
     ]
     TaggedItem.objects.bulk_create(items, batch_size=BATCH)
+    # Colleagues vouch for some of it: most listed skills get a few endorsements,
+    # a few get many (search ranks and explains by them).
+    users = [profile.user_id for profile in profiles]
+    tag_of = {tag.pk: tag for tag in tags}
+    endorsements = {}
+    for item in items:
+        owner = profile_by_pk[item.object_id].user_id
+        for endorser in rng.sample(users, min(len(users) - 1, 25, int(rng.paretovariate(1.5)) - 1)):
+            if endorser != owner:
+                key = (endorser, owner, item.tag.pk)
+                endorsements[key] = Endorsement(
+                    endorser_id=endorser, endorsed_id=owner, tag=tag_of[item.tag.pk]
+                )
+    Endorsement.objects.bulk_create(endorsements.values(), batch_size=BATCH)
 
 
 def _seed_hub(rng) -> int:
