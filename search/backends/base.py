@@ -31,6 +31,14 @@ def query_terms(text: str, *, limit: int = 8) -> list[str]:
     return [word.lower() for word in WORD.findall(text)][:limit]
 
 
+def normalised_scores(scores: dict[int, float]) -> dict[int, float]:
+    """Scores scaled so the best is 1: backends' raw scores are not comparable."""
+    top = max(scores.values(), default=0.0)
+    if top <= 0:
+        return {key: 1.0 for key in scores}
+    return {key: value / top for key, value in scores.items()}
+
+
 @dataclass(frozen=True)
 class BackendHealth:
     ok: bool

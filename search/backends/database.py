@@ -36,6 +36,7 @@ from .base import (
     Hit,
     HitPage,
     SearchBackend,
+    normalised_scores,
     query_terms,
 )
 
@@ -89,13 +90,6 @@ def _hit(document: SearchDocument, score: float, snippet: str) -> Hit:
         group_id=document.group_id,
         post_id=document.post_id,
     )
-
-
-def _normalised(scores: dict[int, float]) -> dict[int, float]:
-    top = max(scores.values(), default=0.0)
-    if top <= 0:
-        return {key: 1.0 for key in scores}
-    return {key: value / top for key, value in scores.items()}
 
 
 class DatabaseBackend(SearchBackend):
@@ -154,7 +148,7 @@ class DatabaseBackend(SearchBackend):
         terms = query_terms(text)
         if not terms:
             return {}
-        return _normalised(self._engine.people_matches(terms, limit=limit))
+        return normalised_scores(self._engine.people_matches(terms, limit=limit))
 
     def fuzzy_tag_names(self, term: str, *, limit: int = 3) -> list[str]:
         term = term.lower()

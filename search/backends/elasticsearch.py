@@ -38,6 +38,7 @@ from .base import (
     HitPage,
     SearchBackend,
     SearchBackendError,
+    normalised_scores,
     query_terms,
 )
 
@@ -256,13 +257,6 @@ def _plain_ids(rows: Iterable[Any]) -> list[int]:
     return [int(row) for row in rows]
 
 
-def _normalised(scores: dict[int, float]) -> dict[int, float]:
-    top = max(scores.values(), default=0.0)
-    if top <= 0:
-        return {key: 1.0 for key in scores}
-    return {key: value / top for key, value in scores.items()}
-
-
 @contextlib.contextmanager
 def _backend_errors() -> Iterator[None]:
     """Whatever the client raises for a server that is down, slow or refusing."""
@@ -465,7 +459,7 @@ class ElasticsearchBackend(SearchBackend):
             {"query": people_query(text), "size": limit, "_source": False},
         )
         scores = {int(hit["_id"]): float(hit["_score"] or 0.0) for hit in response["hits"]["hits"]}
-        return _normalised(scores)
+        return normalised_scores(scores)
 
     def fuzzy_tag_names(self, term: str, *, limit: int = 3) -> list[str]:
         term = term.lower()
