@@ -18,8 +18,19 @@ from django.utils import timezone
 from django.utils.text import slugify
 from faker import Faker
 from taggit.models import Tag, TaggedItem
+from wagtail.rich_text import RichText
 
-from cms.models import ItemKind, ShareableItemPage, SocialHubPage
+from cms.models import (
+    Campaign,
+    ContentPillar,
+    GuidelinesPage,
+    ItemKind,
+    ShareableItemPage,
+    ShareClick,
+    ShareLink,
+    SocialHubPage,
+)
+from cms.services import visitor_hash
 from feed.models import Comment, Post
 from feed.rendering import render_body
 from groups.models import Group, Membership, Role, Visibility
@@ -201,7 +212,7 @@ def seed_demo(
         posts = _seed_posts(rng, users, groups, now, people, progress)
         comment_count = _seed_comments(rng, users, posts, now, progress)
         _tag_profiles(rng, profiles, list(tags.values()))
-        hub_items = _seed_hub(rng)
+        hub_items = _seed_hub(rng, users)
     # Bulk inserts send no signals: index everything once the data is in.
     from search.models import DocumentKind
     from search.services import index_rebuild
@@ -479,20 +490,94 @@ def _tag_profiles(rng, profiles, tags) -> None:
     Endorsement.objects.bulk_create(endorsements.values(), batch_size=BATCH)
 
 
-def _seed_hub(rng) -> int:
+GUIDELINES = [
+    ("heading", "Be yourself"),
+    (
+        "paragraph",
+        "<p>Share what you are proud of, in your own words. Edit the suggested "
+        "text as much as you like.</p>",
+    ),
+    ("heading", "Think before you post"),
+    (
+        "paragraph",
+        "<p>Nothing confidential, nothing about customers, nothing you would not "
+        "say at the coffee machine with the press listening. When in doubt, leave it out.</p>",
+    ),
+    ("heading", "It is your account"),
+    (
+        "paragraph",
+        "<p>You speak for yourself, not for the company. Sharing is never "
+        "required and never judged.</p>",
+    ),
+]
+
+
+def _seed_hub(rng, users) -> int:
+    """Hub items with texts per network, a campaign, the guidelines, and a
+    first round of shares and clicks so the figures are not empty."""
     hub = SocialHubPage.objects.first()
     if hub is None:
         return 0
-    for kind, title, summary in HUB_ITEMS:
+    today = timezone.localdate()
+    hiring = Campaign.objects.create(
+        name="Spring hiring",
+        slug="spring-hiring",
+        goal="300 shares of our vacancies",
+        pillar=ContentPillar.EMPLOYER_BRANDING,
+        starts_on=today - dt.timedelta(days=14),
+        ends_on=today + dt.timedelta(days=21),
+    )
+    items = []
+    for index, (kind, title, summary) in enumerate(HUB_ITEMS):
         item = ShareableItemPage(
             title=title,
             slug=slugify(title),
             kind=kind,
             summary=summary,
-            body=f"<p>{summary} Read more on our website.</p>",
+            body=[("paragraph", RichText(f"<p>{summary} Read more on our website.</p>"))],
             canonical_url=f"https://www.example.com/{slugify(title)}",
             share_text=f"{title}: {summary}",
+            share_text_linkedin=f"I am proud to share this: {title}. {summary}",
+            share_text_x=f"{title} {summary}"[:200],
+            hashtags="#careers" if kind == ItemKind.VACANCY else "#lifeatbuzz",
+            campaign=hiring if kind in (ItemKind.VACANCY, ItemKind.EVENT) else None,
+            featured=index < 2,
         )
         hub.add_child(instance=item)
         item.save_revision().publish()
+        items.append(item)
+    guidelines = GuidelinesPage(
+        title="Social media guidelines",
+        slug="guidelines",
+        intro="Short and friendly: how we share, and what we leave out.",
+        body=[(kind, RichText(text) if kind == "paragraph" else text) for kind, text in GUIDELINES],
+    )
+    hub.add_child(instance=guidelines)
+    guidelines.save_revision().publish()
+    browser = "Mozilla/5.0 (demo visitor)"
+    for member in rng.sample(users, min(len(users), 30)):
+        for item in rng.sample(items, rng.randint(1, 3)):
+            network = rng.choice(["linkedin", "linkedin", "x", "facebook", "email"])
+            suggested = item.suggested_text(network)
+            text = suggested if rng.random() < 0.6 else f"{suggested} Worth a look!"
+            link = ShareLink.objects.filter(member=member, item=item, network=network).first()
+            if link is None:
+                link = ShareLink.objects.create(
+                    member=member,
+                    item=item,
+                    network=network,
+                    suggested_text=suggested,
+                    shared_text=text,
+                    shares=1,
+                )
+            ShareClick.objects.bulk_create(
+                [
+                    ShareClick(
+                        link=link,
+                        visitor=visitor_hash(link, address=f"demo-{n}", user_agent=browser),
+                    )
+                    for n in range(int(rng.paretovariate(1.2)) - 1)
+                ],
+                ignore_conflicts=True,
+            )
     return len(HUB_ITEMS)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("people/", include("profiles.urls")),
     path("insights/", include("metrics.urls")),
     path("search/", include("search.urls")),
+    path("", include("cms.urls")),
     path("admin/", admin.site.urls),
     path("cms-admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from community.seeding import DEMO_MEMBER, seed_demo
+from tests.cms.factories import social_hub
 from tests.conftest import AXE_SCRIPT
 
 pytestmark = [
@@ -19,7 +20,9 @@ MAIN_PAGES = ["/", "/groups/", "/people/", "/hub/", "/accounts/login/"]
 
 
 def pages_to_audit() -> list[str]:
-    """The main pages plus a group page, a question with answers and a hashtag page."""
+    """The main pages plus a group page, a question with answers, a hashtag page,
+    search results (people and posts), a hub item with its share form and "My impact"."""
+    from cms.models import ShareableItemPage
     from feed.models import Post
     from groups.models import Visibility
 
@@ -30,7 +33,17 @@ def pages_to_audit() -> list[str]:
         .select_related("group")
         .first()
     )
-    return [*MAIN_PAGES, f"/groups/{post.group.slug}/", f"/posts/{post.pk}/", "/tags/python/"]
+    item = ShareableItemPage.objects.live().order_by("pk").first()
+    return [
+        *MAIN_PAGES,
+        f"/groups/{post.group.slug}/",
+        f"/posts/{post.pk}/",
+        "/tags/python/",
+        "/search/?q=python",
+        "/search/?q=python&tab=post",
+        item.url,
+        "/hub/impact/",
+    ]
 
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -38,6 +51,7 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 @pytest.fixture
 def demo_org():
+    social_hub()  # an earlier transactional module may have flushed Wagtail's tree
     seed_demo(people=12, seed=5)
 
 

@@ -120,3 +120,22 @@ def test_lists_and_numbers_are_parsed_from_the_environment(monkeypatch):
         ImproperlyConfigured, match="SESSION_COOKIE_AGE='soon' is not a whole number"
     ):
         env.env_int("SESSION_COOKIE_AGE", 1)
+
+
+def test_wagtail_page_search_follows_the_same_engine_choice():
+    probe = (
+        "from django.conf import settings; "
+        "print(settings.WAGTAILSEARCH_BACKENDS['default']['BACKEND'], settings.SEARCH_BACKEND)"
+    )
+    embedded = run_manage("shell", "--no-imports", "-c", probe)
+    assert embedded.stdout.split() == [
+        "wagtail.search.backends.database",
+        "search.backends.database.DatabaseBackend",
+    ]
+    with_es = run_manage(
+        "shell", "--no-imports", "-c", probe, ELASTICSEARCH_URL="http://127.0.0.1:9200"
+    )
+    assert with_es.stdout.split() == [
+        "wagtail.search.backends.elasticsearch8",
+        "search.backends.elasticsearch.ElasticsearchBackend",
+    ]

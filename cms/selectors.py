@@ -1,0 +1,175 @@
+"""Reads of the hub: what may be shared now, and what sharing achieved, per
+item, campaign and member (the same summary for each)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+
+from community.querysets import count_of
+
+from .models import HubSettings, Network, ShareableItemPage, ShareClick, ShareLink
+
+TOP_SHARERS = 10
+
+
+def shareable_items() -> QuerySet[ShareableItemPage]:
+    return ShareableItemPage.objects.shareable().select_related("campaign")
+
+
+def share_texts_for(item: ShareableItemPage) -> dict[str, str]:
+    return {network: item.suggested_text(network) for network in Network.values}
+
+
+def hub_settings(request: HttpRequest | None = None) -> HubSettings:
+    if request is not None:
+        return HubSettings.for_request(request)
+    from wagtail.models import Site
+
+    site = Site.objects.filter(is_default_site=True).first()
+    return HubSettings.for_site(site) if site else HubSettings()
+
+
+@dataclass
+class NetworkRow:
+    network: str
+    label: str
+    shares: int = 0
+    clicks: int = 0
+    reach: int = 0
+
+    @property
+    def clicks_per_share(self) -> float:
+        return round(self.clicks / self.shares, 2) if self.shares else 0.0
+
+
+@dataclass
+class ShareSummary:
+    shares: int = 0
+    clicks: int = 0
+    reach: int = 0
+    links: int = 0
+    edited_links: int = 0
+    clicks_per_edited_link: float = 0.0
+    clicks_per_unedited_link: float = 0.0
+    networks: list[NetworkRow] = field(default_factory=list)
+    top_sharers: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def edited_share(self) -> float:
+        """Share of links whose text the member changed, 0..1."""
+        return round(self.edited_links / self.links, 2) if self.links else 0.0
+
+    @property
+    def clicks_per_share(self) -> float:
+        return round(self.clicks / self.shares, 2) if self.shares else 0.0
+
+
+def share_summary(links: QuerySet[ShareLink], settings: HubSettings) -> ShareSummary:
+    """Shares, clicks, clicks per share and estimated reach (shares x the average
+    audience of the network, set in the hub settings), per network; how often
+    members edit the suggested text and whether edited shares earn more clicks;
+    the top sharers by clicks. Two queries."""
+    rows = list(
+        links.annotate(click_count=count_of(ShareClick.objects.all(), link="link")).values(
+            "member_id",
+            "member__profile__display_name",
+            "member__username",
+            "network",
+            "shares",
+            "suggested_text",
+            "shared_text",
+            "click_count",
+        )
+    )
+    summary = ShareSummary()
+    per_network = {value: NetworkRow(value, label) for value, label in Network.choices}
+    sharers: dict[int, dict[str, Any]] = {}
+    edited_clicks: list[int] = []
+    unedited_clicks: list[int] = []
+    for row in rows:
+        network = per_network[row["network"]]
+        network.shares += row["shares"]
+        network.clicks += row["click_count"]
+        edited = " ".join(row["shared_text"].split()) != " ".join(row["suggested_text"].split())
+        (edited_clicks if edited else unedited_clicks).append(row["click_count"])
+        sharer = sharers.setdefault(
+            row["member_id"],
+            {
+                "name": row["member__profile__display_name"] or row["member__username"],
+                "username": row["member__username"],
+                "shares": 0,
+                "clicks": 0,
+            },
+        )
+        sharer["shares"] += row["shares"]
+        sharer["clicks"] += row["click_count"]
+    for network in per_network.values():
+        network.reach = network.shares * settings.reach_for(network.network)
+    summary.networks = [row for row in per_network.values() if row.shares]
+    summary.shares = sum(row.shares for row in summary.networks)
+    summary.clicks = sum(row.clicks for row in summary.networks)
+    summary.reach = sum(row.reach for row in summary.networks)
+    summary.links = len(rows)
+    summary.edited_links = len(edited_clicks)
+    if edited_clicks:
+        summary.clicks_per_edited_link = round(sum(edited_clicks) / len(edited_clicks), 2)
+    if unedited_clicks:
+        summary.clicks_per_unedited_link = round(sum(unedited_clicks) / len(unedited_clicks), 2)
+    summary.top_sharers = sorted(
+        sharers.values(), key=lambda s: (-s["clicks"], -s["shares"], s["name"])
+    )[:TOP_SHARERS]
+    return summary
+
+
+def item_summary(item: ShareableItemPage, settings: HubSettings) -> ShareSummary:
+    return share_summary(ShareLink.objects.filter(item=item), settings)
+
+
+def campaign_summary(campaign, settings: HubSettings) -> ShareSummary:
+    return share_summary(ShareLink.objects.filter(item__campaign=campaign), settings)
+
+
+def member_impact(member, settings: HubSettings) -> tuple[ShareSummary, list[dict[str, Any]]]:
+    """A member's own shares: totals, and per item what each network earned."""
+    links = ShareLink.objects.filter(member=member)
+    per_item: dict[int, dict[str, Any]] = defaultdict(lambda: {"networks": []})
+    for link in (
+        links.select_related("item")
+        .annotate(click_count=count_of(ShareClick.objects.all(), link="link"))
+        .order_by("-last_shared_at", "pk")
+    ):
+        entry = per_item[link.item_id]
+        entry["item"] = link.item
+        entry["networks"].append(
+            {
+                "network": link.get_network_display(),
+                "shares": link.shares,
+                "clicks": link.click_count,
+            }
+        )
+    return share_summary(links, settings), list(per_item.values())
+
+
+def items_with_totals() -> QuerySet[ShareableItemPage]:
+    """Every item (live or not) with its share and click totals, for editors."""
+    shares = (
+        ShareLink.objects.filter(item=OuterRef("pk"))
+        .order_by()
+        .values("item")
+        .annotate(total=Sum("shares"))
+        .values("total")
+    )
+    return (
+        ShareableItemPage.objects.select_related("campaign")
+        .annotate(
+            share_total=Coalesce(Subquery(shares, output_field=IntegerField()), 0),
+            click_total=count_of(ShareClick.objects.all(), link="link__item"),
+        )
+        .order_by("-first_published_at", "pk")
+    )

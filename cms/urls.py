@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cms"
+
+urlpatterns = [
+    path("hub/items/<int:pk>/share/", views.share, name="share"),
+    path("hub/impact/", views.impact, name="impact"),
+    path("s/<str:code>", views.short_link, name="short_link"),
+]

@@ -1,0 +1,69 @@
+"""Hub pages outside Wagtail's tree: sharing, the short links and "my impact"."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from . import selectors, services
+from .models import ShareLink
+
+
+class NetworkRedirect(HttpResponseRedirect):
+    """The networks' share dialogs, and mailto: for email."""
+
+    allowed_schemes = ["https", "mailto"]
+
+
+def _client_address(request: HttpRequest) -> str:
+    # Behind the stack's nginx every request comes from nginx; it passes the
+    # visitor's address in X-Real-IP. Only ever hashed (services.visitor_hash).
+    return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR", "")
+
+
+@login_required
+@require_POST
+def share(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(selectors.shareable_items(), pk=pk)
+    try:
+        link = services.share_create(
+            actor=request.user,
+            item=item,
+            network=request.POST.get("network", ""),
+            text=request.POST.get("text", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(item.url)
+    short = services.short_url(link, base=request.build_absolute_uri("/"))
+    return NetworkRedirect(services.network_share_url(link, short=short))
+
+
+@never_cache
+@require_GET
+def short_link(request: HttpRequest, code: str) -> HttpResponse:
+    """Public: outside visitors follow members' links. Only ever redirects to
+    the item's own canonical URL; an unknown or altered code is a 404."""
+    link = ShareLink.objects.select_related("item__campaign").filter(code=code).first()
+    if link is None:
+        raise Http404("No such link.")
+    services.share_click_record(
+        link,
+        address=_client_address(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
+    response = HttpResponseRedirect(services.destination_url(link))
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@login_required
+@require_GET
+def impact(request: HttpRequest) -> HttpResponse:
+    summary, items = selectors.member_impact(request.user, selectors.hub_settings(request))
+    return render(request, "cms/impact.html", {"summary": summary, "items": items})
