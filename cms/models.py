@@ -55,6 +55,9 @@ class SocialHubPage(Page):
         context["featured"] = [item for item in items if item.featured]
         context["items"] = [item for item in items if not item.featured]
         context["guidelines"] = GuidelinesPage.objects.child_of(self).live().first()
+        from .services import user_may_submit
+
+        context["may_submit"] = user_may_submit(request.user)
         return context
 
 

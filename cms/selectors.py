@@ -70,23 +70,45 @@ class ShareSummary:
         return round(self.clicks / self.shares, 2) if self.shares else 0.0
 
 
+SUMMARY_FIELDS = (
+    "member_id",
+    "member__profile__display_name",
+    "member__username",
+    "network",
+    "shares",
+    "suggested_text",
+    "shared_text",
+    "click_count",
+)
+
+
+def _summary_rows(links: QuerySet[ShareLink], *extra: str) -> list[dict[str, Any]]:
+    return list(
+        links.annotate(click_count=count_of(ShareClick.objects.all(), link="link")).values(
+            *SUMMARY_FIELDS, *extra
+        )
+    )
+
+
 def share_summary(links: QuerySet[ShareLink], settings: HubSettings) -> ShareSummary:
     """Shares, clicks, clicks per share and estimated reach (shares x the average
     audience of the network, set in the hub settings), per network; how often
     members edit the suggested text and whether edited shares earn more clicks;
-    the top sharers by clicks. Two queries."""
-    rows = list(
-        links.annotate(click_count=count_of(ShareClick.objects.all(), link="link")).values(
-            "member_id",
-            "member__profile__display_name",
-            "member__username",
-            "network",
-            "shares",
-            "suggested_text",
-            "shared_text",
-            "click_count",
-        )
-    )
+    the top sharers by clicks. One query."""
+    return _summarise(_summary_rows(links), settings)
+
+
+def share_summaries_by(
+    links: QuerySet[ShareLink], settings: HubSettings, *, key: str
+) -> dict[Any, ShareSummary]:
+    """One summary per value of `key` (e.g. the campaign), from one query."""
+    groups: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for row in _summary_rows(links, key):
+        groups[row[key]].append(row)
+    return {value: _summarise(rows, settings) for value, rows in groups.items()}
+
+
+def _summarise(rows: list[dict[str, Any]], settings: HubSettings) -> ShareSummary:
     summary = ShareSummary()
     per_network = {value: NetworkRow(value, label) for value, label in Network.choices}
     sharers: dict[int, dict[str, Any]] = {}
@@ -173,3 +195,29 @@ def items_with_totals() -> QuerySet[ShareableItemPage]:
         )
         .order_by("-first_published_at", "pk")
     )
+
+
+def user_may_see_hub_figures(user) -> bool:
+    """Social editors and admins: whoever may edit the hub's pages."""
+    from .models import SocialHubPage
+
+    hub = SocialHubPage.objects.first()
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and hub is not None
+        and hub.permissions_for_user(user).can_publish_subpage()
+    )
+
+
+def campaigns_with_summaries(settings: HubSettings) -> list[tuple[Any, ShareSummary]]:
+    """Each campaign with its figures (one summary over all their links, split
+    in Python: two queries whatever the number of campaigns)."""
+    from .models import Campaign
+
+    summaries = share_summaries_by(
+        ShareLink.objects.filter(item__campaign__isnull=False), settings, key="item__campaign_id"
+    )
+    return [
+        (campaign, summaries.get(campaign.pk, ShareSummary()))
+        for campaign in Campaign.objects.all()
+    ]

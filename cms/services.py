@@ -12,12 +12,26 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.html import escape, linebreaks
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from wagtail.images import get_image_model
+from wagtail.rich_text import RichText
 
+from community.uploads import check_size, open_image, reencode_image
 from metrics.models import EventKind
 from metrics.services import event_record
 
-from .models import X_LIMIT, X_LINK_LENGTH, Network, ShareableItemPage, ShareClick, ShareLink
+from .models import (
+    X_LIMIT,
+    X_LINK_LENGTH,
+    Network,
+    ShareableItemPage,
+    ShareClick,
+    ShareLink,
+    SocialHubPage,
+    share_code,
+)
 
 SHARE_TEXT_MAX = 3000
 UTM_MEDIUM = "employee_advocacy"
@@ -158,3 +172,54 @@ def share_click_record(link: ShareLink, *, address: str, user_agent: str) -> boo
                 actor=link.member, kind=EventKind.CLICK, target=link.item, network=link.network
             )
     return created
+
+
+CREATORS_GROUP = "Social creators"
+SUBMISSION_KINDS = {"story": "article", "photo": "article", "video": "video"}
+
+
+def user_may_submit(user) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return settings.BUZZ_HUB_SUBMISSIONS_OPEN or user.groups.filter(name=CREATORS_GROUP).exists()
+
+
+@transaction.atomic
+def submission_create(
+    *, actor, kind: str, title: str, text: str, link: str, photo=None
+) -> ShareableItemPage:
+    """A creator's story, photo or video link becomes a draft item under the hub,
+    owned by and credited to them, and goes into the editors' review workflow."""
+    if not user_may_submit(actor):
+        raise PermissionDenied(_("Only social creators may submit stories."))
+    if kind not in SUBMISSION_KINDS:
+        raise ValidationError(_("Choose a story, a photo or a video."))
+    hub = SocialHubPage.objects.first()
+    if hub is None:
+        raise ValidationError(_("There is no hub to submit to."))
+    image = None
+    if photo is not None:
+        check_size(photo, settings.BUZZ_PHOTO_MAX_BYTES)
+        picture = open_image(photo, max_pixels=settings.BUZZ_PHOTO_MAX_PIXELS)
+        image = get_image_model().objects.create(
+            title=title[:255],
+            file=reencode_image(picture, name=slugify(title)[:50] or "photo"),
+            uploaded_by_user=actor,
+        )
+    item = ShareableItemPage(
+        title=title,
+        slug=f"{slugify(title)[:40] or 'story'}-{share_code().lower()[:6]}",
+        kind=SUBMISSION_KINDS[kind],
+        summary=text[:300],
+        body=[("paragraph", RichText(linebreaks(escape(text))))],
+        canonical_url=link,
+        image=image,
+        live=False,
+        owner=actor,
+    )
+    hub.add_child(instance=item)
+    item.save_revision(user=actor, log_action=True)
+    workflow = item.get_workflow()
+    if workflow is not None:
+        workflow.start(item, actor)
+    return item

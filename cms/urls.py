@@ -7,5 +7,6 @@ app_name = "cms"
 urlpatterns = [
     path("hub/items/<int:pk>/share/", views.share, name="share"),
     path("hub/impact/", views.impact, name="impact"),
+    path("hub/submit/", views.submit, name="submit"),
     path("s/<str:code>", views.short_link, name="short_link"),
 ]

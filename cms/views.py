@@ -7,10 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
+from .forms import SubmissionForm
 from .models import ShareLink
 
 
@@ -67,3 +69,22 @@ def short_link(request: HttpRequest, code: str) -> HttpResponse:
 def impact(request: HttpRequest) -> HttpResponse:
     summary, items = selectors.member_impact(request.user, selectors.hub_settings(request))
     return render(request, "cms/impact.html", {"summary": summary, "items": items})
+
+
+@login_required
+def submit(request: HttpRequest) -> HttpResponse:
+    """Creators send a story, photo or video link; it reaches the editors in
+    Wagtail as a draft under review, with the creator credited."""
+    if not services.user_may_submit(request.user):
+        return render(request, "cms/submit.html", {"not_allowed": True}, status=403)
+    form = SubmissionForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.submission_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Thank you! The social editors will review your story."))
+            return redirect("cms:submit")
+    status = 400 if form.errors else 200
+    return render(request, "cms/submit.html", {"form": form}, status=status)

@@ -1,6 +1,6 @@
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_int, env_str
+from .env import env_bool, env_int, env_str
 
 # "Kubernetes", "kubernetes" and #kubernetes are one tag.
 TAGGIT_CASE_INSENSITIVE = True
@@ -26,3 +26,7 @@ if BUZZ_DELETED_MEMBER_POSTS not in {"anonymise", "remove"}:
 # Notification budget: beyond this many new notifications an hour, the rest are
 # listed quietly and wait for the digest (no push, no email).
 BUZZ_NOTIFICATIONS_PER_HOUR = env_int("BUZZ_NOTIFICATIONS_PER_HOUR", 20)
+
+# Hub submissions: members of the "Social creators" group may submit stories;
+# with this on, every member may.
+BUZZ_HUB_SUBMISSIONS_OPEN = env_bool("BUZZ_HUB_SUBMISSIONS_OPEN", False)

@@ -250,3 +250,32 @@ def test_my_impact_has_an_empty_state_and_constant_queries(client, member):
 
     share_create(actor=member, item=publish_item("First"), network="linkedin", text="Hi")
     assert_constant_query_count(lambda: client.get("/hub/impact/"), grow)
+
+
+def test_editors_dashboard_in_wagtail_shows_campaigns_and_items_with_constant_queries(client):
+    editor = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(editor)
+    spring = campaign()
+    item = publish_item(campaign=spring)
+    link = share_create(actor=UserFactory(), item=item, network="linkedin", text="Hi")
+    share_click_record(link, address="192.0.2.9", user_agent=BROWSER)
+    page = client.get("/cms-admin/hub-impact/")
+    assert page.status_code == 200
+    campaigns = page.context["campaigns"]
+    assert [(c.name, s.shares, s.clicks) for c, s in campaigns] == [("Spring hiring", 1, 1)]
+    assert [(i.title, i.share_total, i.click_total) for i in page.context["items"]] == [
+        ("We are hiring SREs", 1, 1)
+    ]
+
+    def grow():
+        other = campaign("Autumn", "autumn")
+        for index in range(3):
+            extra = publish_item(f"Extra {index}", campaign=other)
+            share_create(actor=UserFactory(), item=extra, network="x", text="Hi")
+
+    assert_constant_query_count(lambda: client.get("/cms-admin/hub-impact/"), grow)
+
+
+def test_members_without_the_editor_role_cannot_open_the_dashboard(client):
+    client.force_login(UserFactory(is_staff=True))
+    assert client.get("/cms-admin/hub-impact/").status_code in (302, 403)
