@@ -316,3 +316,17 @@ class ShareClick(models.Model):
 
     def __str__(self) -> str:
         return f"click on {self.link_id}"
+
+
+class HubDigestSubscription(models.Model):
+    """A member who wants the weekly hub email: what is coming to share next week
+    and how last week's sharing went."""
+
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hub_digest"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"hub digest for {self.member_id}"

@@ -5,21 +5,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
-from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
+from django.utils import timezone
 
 from community.querysets import count_of
+from metrics.models import EventKind, ParticipationEvent
 
 from .models import HubSettings, Network, ShareableItemPage, ShareClick, ShareLink
 
 TOP_SHARERS = 10
 
 
-def shareable_items() -> QuerySet[ShareableItemPage]:
-    return ShareableItemPage.objects.shareable().select_related("campaign")
+def shareable_items(now=None) -> QuerySet[ShareableItemPage]:
+    return ShareableItemPage.objects.shareable(now).select_related("campaign")
 
 
 def share_texts_for(item: ShareableItemPage) -> dict[str, str]:
@@ -221,3 +224,51 @@ def campaigns_with_summaries(settings: HubSettings) -> list[tuple[Any, ShareSumm
         (campaign, summaries.get(campaign.pk, ShareSummary()))
         for campaign in Campaign.objects.all()
     ]
+
+
+@dataclass
+class WeeklyDigest:
+    coming: list[ShareableItemPage]
+    new: list[ShareableItemPage]
+    shares: int
+    clicks: int
+    my_shares: int
+    my_clicks: int
+    top_item: ShareableItemPage | None
+
+    def __bool__(self) -> bool:
+        return bool(self.coming or self.new or self.shares)
+
+
+def weekly_digest_for(member, *, now=None) -> WeeklyDigest:
+    """The week ahead (items scheduled to go live in the next 7 days) and the week
+    behind (items published, shares and clicks, the member's own and the item
+    shared most), like a weekly social media challenge update."""
+    now = now or timezone.now()
+    week_ago, week_ahead = now - timedelta(days=7), now + timedelta(days=7)
+    coming = list(
+        ShareableItemPage.objects.filter(go_live_at__gt=now, go_live_at__lte=week_ahead)
+        .public()
+        .order_by("go_live_at", "pk")
+    )
+    new = list(
+        shareable_items(now).filter(first_published_at__gt=week_ago).order_by("-first_published_at")
+    )
+    shares = ParticipationEvent.objects.filter(kind=EventKind.SHARE, occurred_at__gt=week_ago)
+    clicks = ShareClick.objects.filter(created_at__gt=week_ago)
+    top = (
+        shares.filter(object_type="cms.shareableitempage")
+        .values("object_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "object_id")
+        .first()
+    )
+    return WeeklyDigest(
+        coming=coming,
+        new=new,
+        shares=shares.count(),
+        clicks=clicks.count(),
+        my_shares=shares.filter(actor=member).count(),
+        my_clicks=clicks.filter(link__member=member).count(),
+        top_item=ShareableItemPage.objects.filter(pk=top["object_id"]).first() if top else None,
+    )

@@ -25,6 +25,7 @@ from metrics.services import event_record
 from .models import (
     X_LIMIT,
     X_LINK_LENGTH,
+    HubDigestSubscription,
     Network,
     ShareableItemPage,
     ShareClick,
@@ -223,3 +224,12 @@ def submission_create(
     if workflow is not None:
         workflow.start(item, actor)
     return item
+
+
+def hub_digest_subscribe(*, member) -> HubDigestSubscription:
+    subscription, _created = HubDigestSubscription.objects.get_or_create(member=member)
+    return subscription
+
+
+def hub_digest_unsubscribe(*, member) -> None:
+    HubDigestSubscription.objects.filter(member=member).delete()

@@ -8,5 +8,6 @@ urlpatterns = [
     path("hub/items/<int:pk>/share/", views.share, name="share"),
     path("hub/impact/", views.impact, name="impact"),
     path("hub/submit/", views.submit, name="submit"),
+    path("hub/digest/", views.digest, name="digest"),
     path("s/<str:code>", views.short_link, name="short_link"),
 ]

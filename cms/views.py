@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
 from .forms import SubmissionForm
-from .models import ShareLink
+from .models import HubDigestSubscription, ShareLink
 
 
 class NetworkRedirect(HttpResponseRedirect):
@@ -68,7 +68,25 @@ def short_link(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def impact(request: HttpRequest) -> HttpResponse:
     summary, items = selectors.member_impact(request.user, selectors.hub_settings(request))
-    return render(request, "cms/impact.html", {"summary": summary, "items": items})
+    subscribed = HubDigestSubscription.objects.filter(member=request.user).exists()
+    return render(
+        request,
+        "cms/impact.html",
+        {"summary": summary, "items": items, "subscribed": subscribed},
+    )
+
+
+@login_required
+@require_POST
+def digest(request: HttpRequest) -> HttpResponse:
+    """Subscribe to or stop the weekly hub email."""
+    if request.POST.get("subscribe") == "1":
+        services.hub_digest_subscribe(member=request.user)
+        messages.success(request, _("You will get the hub's weekly email."))
+    else:
+        services.hub_digest_unsubscribe(member=request.user)
+        messages.success(request, _("No more weekly hub emails."))
+    return redirect("cms:impact")
 
 
 @login_required
