@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP goes to Django, websockets to feed.routing.
+"""ASGI entry point: HTTP goes to Django, websockets to feed.routing (and the hub
+wall's socket to cms.routing).
 
 Run with `daphne asgi:application`.
 """
@@ -16,13 +17,14 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from cms.routing import websocket_urlpatterns as wall_websockets  # noqa: E402
 from feed.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            AuthMiddlewareStack(URLRouter([*wall_websockets, *websocket_urlpatterns]))
         ),
     }
 )

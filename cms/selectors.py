@@ -3,18 +3,23 @@ item, campaign and member (the same summary for each)."""
 
 from __future__ import annotations
 
+import hmac
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
 
 from community.querysets import count_of
+from groups.selectors import posts_on_public_display
 from metrics.models import EventKind, ParticipationEvent
+from profiles.models import Profile
+from profiles.selectors import kudos_list
 
 from .models import HubSettings, Network, ShareableItemPage, ShareClick, ShareLink
 
@@ -271,4 +276,54 @@ def weekly_digest_for(member, *, now=None) -> WeeklyDigest:
         my_shares=shares.filter(actor=member).count(),
         my_clicks=clicks.filter(link__member=member).count(),
         top_item=ShareableItemPage.objects.filter(pk=top["object_id"]).first() if top else None,
+    )
+
+
+WALL_ITEMS = 5
+WALL_POSTS = 6
+WALL_NEW_MEMBERS = 8
+WALL_KUDOS = 4
+NEW_MEMBER_DAYS = 14
+
+
+@dataclass
+class WallContent:
+    items: list[ShareableItemPage]
+    posts: list[Any]
+    new_members: list[Any]
+    kudos: list[Any]
+    leaderboard: list[dict[str, Any]]
+
+
+def kiosk_token_valid(token: str) -> bool:
+    expected = django_settings.BUZZ_KIOSK_TOKEN
+    return bool(expected) and hmac.compare_digest(token.encode(), expected.encode())
+
+
+def wall_content(settings: HubSettings, *, now=None) -> WallContent:
+    """What the restaurant screen shows to anyone passing: featured hub items,
+    posts from open groups only (groups.selectors.posts_on_public_display), new
+    members, kudos and this month's top sharers."""
+    now = now or timezone.now()
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return WallContent(
+        items=list(shareable_items(now).order_by("-featured", "-first_published_at")[:WALL_ITEMS]),
+        posts=list(
+            posts_on_public_display()
+            .select_related("author__profile", "group")
+            .order_by("-created_at", "-pk")[:WALL_POSTS]
+        ),
+        new_members=list(
+            Profile.objects.filter(
+                user__is_active=True,
+                user__date_joined__gte=now - timedelta(days=NEW_MEMBER_DAYS),
+            )
+            .select_related("user", "department")
+            .order_by("-user__date_joined", "-pk")[:WALL_NEW_MEMBERS]
+        ),
+        kudos=list(kudos_list()[:WALL_KUDOS]),
+        leaderboard=share_summary(
+            ShareLink.objects.filter(last_shared_at__gte=month_start, member__is_active=True),
+            settings,
+        ).top_sharers[:5],
     )

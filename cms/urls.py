@@ -9,5 +9,6 @@ urlpatterns = [
     path("hub/impact/", views.impact, name="impact"),
     path("hub/submit/", views.submit, name="submit"),
     path("hub/digest/", views.digest, name="digest"),
+    path("hub/wall/<str:token>/", views.wall, name="wall"),
     path("s/<str:code>", views.short_link, name="short_link"),
 ]

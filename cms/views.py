@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
@@ -106,3 +107,16 @@ def submit(request: HttpRequest) -> HttpResponse:
             return redirect("cms:submit")
     status = 400 if form.errors else 200
     return render(request, "cms/submit.html", {"form": form}, status=status)
+
+
+@never_cache
+@require_GET
+@xframe_options_exempt
+def wall(request: HttpRequest, token: str) -> HttpResponse:
+    """The hub wall for a screen in a public space: no login, the kiosk token in
+    the URL instead; a wrong token looks like no page at all."""
+    if not selectors.kiosk_token_valid(token):
+        raise Http404("No such page.")
+    template = "cms/_wall_panels.html" if request.GET.get("panels") else "cms/wall.html"
+    content = selectors.wall_content(selectors.hub_settings(request))
+    return render(request, template, {"wall": content, "token": token})

@@ -24,11 +24,17 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from groups.selectors import group_on_public_display
+
 from .models import LiveEvent
 
 logger = logging.getLogger(__name__)
 
 COMPANY = "company"
+# The hub wall's sockets: they get a content-free nudge and fetch what they may
+# show over HTTP (cms.selectors.wall_content), so nothing else can leak to them.
+PUBLIC_DISPLAY = "display"
+PUBLIC_DISPLAY_EVENTS = {"post.created", "post.deleted"}
 
 
 def user_group_name(user_id: int) -> str:
@@ -63,6 +69,11 @@ def _send(event: LiveEvent) -> None:
         except Exception:
             # Redis down: the write has committed; clients catch up from the database.
             logger.warning("live event %s to %s not delivered", event.type, target, exc_info=True)
+    if event.type in PUBLIC_DISPLAY_EVENTS and group_on_public_display(event.group_id):
+        try:
+            async_to_sync(layer.group_send)(PUBLIC_DISPLAY, {"type": "display.nudge"})
+        except Exception:
+            logger.warning("public display nudge not delivered", exc_info=True)
 
 
 def live_event_publish(

@@ -171,3 +171,26 @@ def join_request_pending(user: AnyUser, group: Group) -> bool:
     return JoinRequest.objects.filter(
         group=group, user_id=user.pk, state=RequestState.PENDING
     ).exists()
+
+
+# --- the public display (the hub wall) ---------------------------------------------------
+
+
+def posts_on_public_display() -> QuerySet[Post]:
+    """Posts a screen in a public space may show, to anyone passing by: only
+    those in open, unarchived groups, by active members, never deleted. Not
+    company-wide posts, not closed or secret groups."""
+    return Post.objects.filter(
+        deleted_at__isnull=True,
+        author__is_active=True,
+        group__visibility=Visibility.OPEN,
+        group__archived_at__isnull=True,
+    )
+
+
+def group_on_public_display(group_id: int | None) -> bool:
+    if group_id is None:
+        return False
+    return Group.objects.filter(
+        pk=group_id, visibility=Visibility.OPEN, archived_at__isnull=True
+    ).exists()

@@ -30,3 +30,7 @@ BUZZ_NOTIFICATIONS_PER_HOUR = env_int("BUZZ_NOTIFICATIONS_PER_HOUR", 20)
 # Hub submissions: members of the "Social creators" group may submit stories;
 # with this on, every member may.
 BUZZ_HUB_SUBMISSIONS_OPEN = env_bool("BUZZ_HUB_SUBMISSIONS_OPEN", False)
+
+# The hub wall (/hub/wall/<token>/) for a screen in a public space: shown without
+# a login to whoever has this token in the URL; unset, the wall is off.
+BUZZ_KIOSK_TOKEN = env_str("BUZZ_KIOSK_TOKEN", "")

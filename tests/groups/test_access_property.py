@@ -8,7 +8,8 @@ group, post deleted, member deactivated. Checked on the directory, group pages,
 post pages with their comments, the hashtag page, bookmarks, file downloads and
 search (posts, comments and groups tabs with their counts: first on an index
 that lags behind the changes, which must never leak, then on a fresh one, which
-must show everything allowed).
+must show everything allowed), and the hub wall, which anyone may see: open
+groups' posts only.
 Leaks happen at changes. The expected answer comes from a plain-Python model of
 the rules, not from the code under test. HYPOTHESIS_PROFILE=thorough runs more.
 """
@@ -133,7 +134,25 @@ def _apply(change_, users, groups, posts, rules):
         rules.inactive.add(a)
 
 
+KIOSK = "property-wall"
+
+
+def _check_wall(posts, rules) -> None:
+    """The hub wall, seen by anyone in the restaurant: open groups' posts only."""
+    wall = Client().get(f"/hub/wall/{KIOSK}/?panels=1").content.decode()
+    for pi, _post in enumerate(posts):
+        group = rules.post_group[pi]
+        on_display = (
+            pi not in rules.deleted
+            and group is not None
+            and rules.visibility[group] == Visibility.OPEN
+        )
+        assert (f"post-{pi}-body" in wall) == on_display, ("wall", pi, rules)
+
+
 def _check(users, groups, posts, rules, through_pages: bool):
+    if through_pages:
+        _check_wall(posts, rules)
     for ui, user in enumerate(users):
         user.refresh_from_db()
         known = set(groups_visible_to(user).values_list("pk", flat=True))
@@ -209,7 +228,7 @@ def _check_search(client, ui, groups, posts, rules, *, index_is_fresh: bool) -> 
         assert post_hits.context["counts"]["post"] == readable, ("search count", ui)
 
 
-@override_settings(MEDIA_ROOT=tempfile.mkdtemp(prefix="buzz-property-"))
+@override_settings(MEDIA_ROOT=tempfile.mkdtemp(prefix="buzz-property-"), BUZZ_KIOSK_TOKEN=KIOSK)
 class AccessRulesHold(TestCase):
     @settings(
         max_examples=60 if os.environ.get("HYPOTHESIS_PROFILE") == "thorough" else 15,
