@@ -30,6 +30,9 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument(
+        "--rollup-events", type=int, default=1_000_000, help="B7 size (PostgreSQL only)"
+    )
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="buzz-bench-")
@@ -147,6 +150,11 @@ def main() -> None:
     fanout = _fanout_report(args.rounds)
     if fanout:
         report += "\n" + fanout
+    from bench.rollup import report as rollup_report
+
+    rollup = rollup_report(args.rollup_events)  # empty unless on PostgreSQL
+    if rollup:
+        report += "\n" + rollup
     print(report)
     if not args.no_write and settings.DEBUG:
         path = ROOT / "docs" / "benchmarks.md"

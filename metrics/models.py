@@ -51,3 +51,34 @@ class ParticipationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} by {self.actor_id} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class RollupScope(models.TextChoices):
+    ALL = "all", _("whole community")
+    MEMBER = "member", _("member")
+    DEPARTMENT = "department", _("department")
+    GROUP = "group", _("group")
+
+
+class DailyRollup(models.Model):
+    """How many events of a metric happened on a day, for the whole community or
+    one member, department or group. Rebuilt from the events at any time
+    (`metrics_rebuild`); never edited by hand. Metrics are event kinds, and for
+    shares and clicks also `share:<network>` / `click:<network>`."""
+
+    day = models.DateField()
+    metric = models.CharField(max_length=40)
+    scope = models.CharField(max_length=10, choices=RollupScope.choices)
+    scope_id = models.BigIntegerField(default=0)  # 0 for the whole community
+    value = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "metric", "scope", "scope_id"], name="one_rollup_per_cell"
+            )
+        ]
+        indexes = [models.Index(fields=["scope", "metric", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.metric} {self.scope}:{self.scope_id} = {self.value}"
