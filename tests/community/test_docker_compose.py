@@ -218,3 +218,12 @@ def test_nginx_balances_every_daphne_worker_and_upgrades_websockets(services):
     assert "X-Forwarded-Proto" in config
     assert "client_max_body_size 20m;" in config
     assert "listen 8000" in config
+
+
+def test_shell_dollars_in_commands_are_escaped_for_compose(services):
+    """Compose interpolates `$...` itself: a shell `$` must be written `$$`."""
+    bare_dollar = re.compile(r"(?<!\$)\$(?![{$])")
+    for name, service in services.items():
+        command = " ".join(command_of(service))
+        stripped = command.replace("$$", "")
+        assert not bare_dollar.search(stripped), (name, command)
