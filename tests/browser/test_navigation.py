@@ -43,6 +43,7 @@ def pages_to_audit() -> list[str]:
         "/search/?q=python&tab=post",
         item.url,
         "/hub/impact/",
+        "/insights/leaders/",
     ]
 
 
