@@ -21,13 +21,29 @@ from metrics.models import EventKind, ParticipationEvent
 from profiles.models import Profile
 from profiles.selectors import kudos_list
 
-from .models import HubSettings, Network, ShareableItemPage, ShareClick, ShareLink
+from .models import (
+    HubDigestSubscription,
+    HubSettings,
+    Network,
+    ShareableItemPage,
+    ShareClick,
+    ShareLink,
+)
 
 TOP_SHARERS = 10
 
 
 def shareable_items(now=None) -> QuerySet[ShareableItemPage]:
     return ShareableItemPage.objects.shareable(now).select_related("campaign")
+
+
+def hub_digest_subscribed(member) -> bool:
+    return HubDigestSubscription.objects.filter(member=member).exists()
+
+
+def share_link_by_code(code: str) -> ShareLink | None:
+    """The link behind a short code (any item state: the public page stays public)."""
+    return ShareLink.objects.select_related("item__campaign").filter(code=code).first()
 
 
 def share_texts_for(item: ShareableItemPage) -> dict[str, str]:

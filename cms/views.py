@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
 from .forms import SubmissionForm
-from .models import HubDigestSubscription, ShareLink
 
 
 class NetworkRedirect(HttpResponseRedirect):
@@ -52,7 +51,7 @@ def share(request: HttpRequest, pk: int) -> HttpResponse:
 def short_link(request: HttpRequest, code: str) -> HttpResponse:
     """Public: outside visitors follow members' links. Only ever redirects to
     the item's own canonical URL; an unknown or altered code is a 404."""
-    link = ShareLink.objects.select_related("item__campaign").filter(code=code).first()
+    link = selectors.share_link_by_code(code)
     if link is None:
         raise Http404("No such link.")
     services.share_click_record(
@@ -69,7 +68,7 @@ def short_link(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def impact(request: HttpRequest) -> HttpResponse:
     summary, items = selectors.member_impact(request.user, selectors.hub_settings(request))
-    subscribed = HubDigestSubscription.objects.filter(member=request.user).exists()
+    subscribed = selectors.hub_digest_subscribed(request.user)
     return render(
         request,
         "cms/impact.html",
