@@ -194,3 +194,11 @@ def group_on_public_display(group_id: int | None) -> bool:
     return Group.objects.filter(
         pk=group_id, visibility=Visibility.OPEN, archived_at__isnull=True
     ).exists()
+
+
+def not_in_secret_group() -> Q:
+    """For figures shown to every member (the leadership board): rows (events)
+    with a `group_id` count only outside secret groups, so a count never hints
+    at what happens in one."""
+    secret = Group.objects.filter(visibility=Visibility.SECRET).values("pk")
+    return Q(group_id__isnull=True) | ~Q(group_id__in=secret)

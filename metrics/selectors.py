@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from feed.models import Comment, Post
 from groups.models import Group
+from groups.selectors import not_in_secret_group
 from profiles.models import Profile
 
 from .models import EventKind, ParticipationEvent
@@ -91,6 +92,7 @@ def _counts(actor_ids, since: dt.datetime) -> dict[int, dict[str, int]]:
         ParticipationEvent.objects.filter(
             actor_id__in=actor_ids, kind__in=LEADERSHIP_KINDS, occurred_at__gte=since
         )
+        .filter(not_in_secret_group())
         .values("actor_id", "kind")
         .annotate(n=Count("pk"))
         .order_by()

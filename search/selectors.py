@@ -294,7 +294,8 @@ PEOPLE_FACETS = ("department", "location", "language", "tag")
 
 def _reasons(evidence: dict[int, TagEvidence], tags: dict[int, Tag], places: dict, user_id: int):
     reasons: list[str] = []
-    for tag_id, item in sorted(evidence.items(), key=lambda pair: -pair[1].score(timezone.now())):
+    now = timezone.now()
+    for tag_id, item in sorted(evidence.items(), key=lambda pair: -pair[1].score(now)):
         name = tags[tag_id].name
         parts: list[str] = []
         if item.listed:

@@ -71,10 +71,12 @@ def _scoped(kind: str, scope: ContentScope | None) -> QuerySet[SearchDocument]:
     groups.selectors and stay subqueries."""
     documents = SearchDocument.objects.filter(kind=kind)
     if kind in (DocumentKind.POST, DocumentKind.COMMENT):
-        assert scope is not None, "posts and comments are searched within a scope"
+        if scope is None:
+            raise ValueError("posts and comments are searched within a scope")
         return documents.filter(Q(group_id__isnull=True) | Q(group_id__in=scope.readable_group_ids))
     if kind == DocumentKind.GROUP:
-        assert scope is not None, "groups are searched within a scope"
+        if scope is None:
+            raise ValueError("groups are searched within a scope")
         return documents.filter(object_id__in=scope.visible_group_ids)
     return documents
 

@@ -100,3 +100,19 @@ def test_board_has_an_empty_state_and_constant_queries(client):
             _events(leader, EventKind.COMMENT, index)
 
     assert_constant_query_count(lambda: client.get("/insights/leaders/"), grow)
+
+
+def test_activity_in_secret_groups_never_shows_on_the_public_board():
+    from groups.models import Visibility
+    from tests.factories import GroupFactory
+
+    ann = _leader("Ann Director", mt=True)
+    secret = GroupFactory(visibility=Visibility.SECRET)
+    closed = GroupFactory(visibility=Visibility.CLOSED)
+    for group, count in ((secret, 4), (closed, 2), (None, 1)):
+        for _ in range(count):
+            ParticipationEvent.objects.create(
+                actor=ann, kind=EventKind.POST, group_id=group.pk if group else None
+            )
+    [row] = leadership_board()
+    assert row.posts == 3  # closed-group and company-wide posts; the secret ones are not hinted at
