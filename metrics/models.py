@@ -82,3 +82,23 @@ class DailyRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.metric} {self.scope}:{self.scope_id} = {self.value}"
+
+
+class Baseline(models.Model):
+    """The "zero measurement": a date chosen by a community manager; the
+    dashboard and the MT report show progress against the 30 days before it."""
+
+    day = models.DateField(_("baseline date"), unique=True)
+    label = models.CharField(_("label"), max_length=120, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = _("baseline")
+        verbose_name_plural = _("baselines")
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.label}".strip()
