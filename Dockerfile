@@ -6,7 +6,7 @@
 # nothing secret is baked in. The image defaults to DEBUG=false, so SECRET_KEY
 # must be given when a container starts.
 
-# --- Front-end files from npm (htmx); nothing is loaded from a CDN at run time.
+# --- Front-end files from npm (htmx, Chart.js); nothing is loaded from a CDN at run time.
 FROM node:20-slim AS assets
 WORKDIR /build
 COPY package.json package-lock.json ./
@@ -29,6 +29,11 @@ RUN groupadd --system --gid 10001 buzz \
 
 WORKDIR /app
 
+# Pango and fonts for WeasyPrint, which renders the monthly MT report as PDF.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, so a code change does not reinstall them. The project is
 # run from its checkout: pyproject.toml declares no packages, the editable
 # install only brings the pinned dependencies (requirements.lock constrains the
@@ -38,6 +43,7 @@ RUN pip install -c requirements.lock -e .
 
 COPY . .
 COPY --from=assets /build/node_modules/htmx.org/dist/htmx.min.js community/static/vendor/htmx.min.js
+COPY --from=assets /build/node_modules/chart.js/dist/chart.umd.min.js community/static/vendor/chart.umd.min.js
 
 # Static files are collected once, at build time, with the production storage
 # (hashed names, compressed copies) that DEBUG=false selects; WhiteNoise serves

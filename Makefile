@@ -38,13 +38,22 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
-$(VENDOR)/htmx.min.js: package.json package-lock.json
-	@command -v npm >/dev/null || { echo "error: npm (Node.js) is needed to fetch htmx and axe-core." >&2; exit 1; }
-	npm ci --no-audit --no-fund --loglevel=error
-	mkdir -p $(VENDOR)
-	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+NODE_STAMP := node_modules/.buzz-installed
 
-assets: $(VENDOR)/htmx.min.js
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm (Node.js) is needed to fetch htmx, Chart.js and axe-core." >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(VENDOR)/htmx.min.js: $(NODE_STAMP)
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+$(VENDOR)/chart.umd.min.js: $(NODE_STAMP)
+	mkdir -p $(VENDOR)
+	cp node_modules/chart.js/dist/chart.umd.min.js $@
+
+assets: $(VENDOR)/htmx.min.js $(VENDOR)/chart.umd.min.js
 
 migrate: install
 	$(PY) manage.py migrate --no-input
