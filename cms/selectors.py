@@ -343,3 +343,16 @@ def wall_content(settings: HubSettings, *, now=None) -> WallContent:
             settings,
         ).top_sharers[:5],
     )
+
+
+def campaign_names_of_items(item_ids) -> dict[int, str]:
+    """Hub item id -> the name of its campaign (items without one are left out)."""
+    return dict(
+        ShareableItemPage.objects.filter(pk__in=list(item_ids), campaign__isnull=False).values_list(
+            "pk", "campaign__name"
+        )
+    )
+
+
+def network_labels() -> dict[str, str]:
+    return {value: str(label) for value, label in Network.choices}

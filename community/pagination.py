@@ -33,7 +33,8 @@ class KeysetPage[M: Model]:
 
 
 def _encode(values: list[Any]) -> str:
-    plain = [v.isoformat() if isinstance(v, dt.datetime) else v for v in values]
+    # Dates and datetimes alike (datetime is a date): JSON has neither.
+    plain = [v.isoformat() if isinstance(v, dt.date) else v for v in values]
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
 
 

@@ -34,6 +34,8 @@ from cms.services import visitor_hash
 from feed.models import Comment, Post
 from feed.rendering import render_body
 from groups.models import Group, Membership, Role, Visibility
+from metrics.models import Baseline, EventKind, ParticipationEvent
+from metrics.services import rollup_days
 from profiles.models import Department, Endorsement, ExpertiseEvidence, Profile, User
 
 DEMO_ADMIN = ("admin", "buzz-demo-admin")
@@ -213,6 +215,7 @@ def seed_demo(
         comment_count = _seed_comments(rng, users, posts, now, progress)
         _tag_profiles(rng, profiles, list(tags.values()))
         hub_items = _seed_hub(rng, users)
+        _seed_participation(rng, users, now, progress)
     # Bulk inserts send no signals: index everything once the data is in.
     from search.models import DocumentKind
     from search.services import index_rebuild
@@ -581,3 +584,89 @@ def _seed_hub(rng, users) -> int:
                 ignore_conflicts=True,
             )
     return len(HUB_ITEMS)
+
+
+DEMO_HISTORY_DAYS = 90
+
+
+def _seed_participation(rng, users, now, progress) -> None:
+    """Participation events for the insights dashboard: the facts seeded above
+    (posts, comments, shares, clicks) plus visits, reads and reactions of
+    members whose activity follows a power law, over the last 90 days; then
+    the daily rollups and a baseline 60 days back. The demo members joined
+    a year ago."""
+    User.objects.filter(pk__in=[user.pk for user in users]).update(
+        date_joined=now - dt.timedelta(days=365)
+    )
+    department_of = dict(Profile.objects.values_list("user_id", "department_id"))
+    events: list[ParticipationEvent] = []
+
+    def event(actor_id, kind, when, *, group_id=None, network="", target=("", None)):
+        events.append(
+            ParticipationEvent(
+                actor_id=actor_id,
+                kind=kind,
+                occurred_at=when,
+                department_id=department_of.get(actor_id),
+                group_id=group_id,
+                network=network,
+                object_type=target[0],
+                object_id=target[1],
+            )
+        )
+
+    for post in Post.objects.values("pk", "author_id", "group_id", "created_at"):
+        event(
+            post["author_id"],
+            EventKind.POST,
+            post["created_at"],
+            group_id=post["group_id"],
+            target=("feed.post", post["pk"]),
+        )
+    for comment in Comment.objects.values("author_id", "post__group_id", "created_at"):
+        event(
+            comment["author_id"],
+            EventKind.COMMENT,
+            comment["created_at"],
+            group_id=comment["post__group_id"],
+        )
+    for link in ShareLink.objects.values("pk", "member_id", "item_id", "network"):
+        shared = now - dt.timedelta(minutes=rng.randint(60, 60 * 24 * 60))
+        event(
+            link["member_id"],
+            EventKind.SHARE,
+            shared,
+            network=link["network"],
+            target=("cms.shareableitempage", link["item_id"]),
+        )
+        for _click in range(ShareClick.objects.filter(link_id=link["pk"]).count()):
+            event(
+                link["member_id"],
+                EventKind.CLICK,
+                shared + dt.timedelta(hours=rng.randint(1, 48)),
+                network=link["network"],
+                target=("cms.shareableitempage", link["item_id"]),
+            )
+    group_ids = list(
+        Group.objects.exclude(visibility=Visibility.SECRET).values_list("pk", flat=True)
+    )
+    for user in progress(users, "participation", len(users)):
+        # Most colleagues drop by now and then; a few are there every day.
+        daily_chance = min(0.9, 0.03 * rng.paretovariate(1.3))
+        for days_ago in range(DEMO_HISTORY_DAYS):
+            if rng.random() >= daily_chance:
+                continue
+            when = now - dt.timedelta(days=days_ago, minutes=rng.randint(1, 600))
+            event(user.pk, EventKind.VISIT, when)
+            for _read in range(rng.randint(0, 4)):
+                event(user.pk, EventKind.READ, when, group_id=rng.choice(group_ids or [None]))
+            if rng.random() < 0.3:
+                event(user.pk, EventKind.REACT, when, group_id=rng.choice(group_ids or [None]))
+            if rng.random() < 0.05:
+                event(user.pk, EventKind.SEARCH, when)
+    ParticipationEvent.objects.bulk_create(events, batch_size=2000)
+    today = timezone.localdate()
+    rollup_days(today - dt.timedelta(days=DEMO_HISTORY_DAYS + 1), today)
+    Baseline.objects.get_or_create(
+        day=today - dt.timedelta(days=60), defaults={"label": "Launch of Buzz"}
+    )

@@ -9,10 +9,12 @@ from wagtail.documents import urls as wagtaildocs_urls
 from feed import views as feed_views
 
 from . import views
+from .api import api
 
 urlpatterns = [
     path("", feed_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("api/v1/", api.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("groups/", include("groups.urls")),

@@ -202,3 +202,9 @@ def not_in_secret_group() -> Q:
     at what happens in one."""
     secret = Group.objects.filter(visibility=Visibility.SECRET).values("pk")
     return Q(group_id__isnull=True) | ~Q(group_id__in=secret)
+
+
+def groups_in_reports() -> QuerySet[Group]:
+    """Groups whose names and figures may appear in reports and dashboards:
+    never secret ones (their existence is for members only)."""
+    return Group.objects.exclude(visibility=Visibility.SECRET)

@@ -234,3 +234,15 @@ def inviter_leaderboard(*, limit: int = 10):
         .annotate(accepted=Count("pk"))
         .order_by("-accepted", "invitation__inviter_id")[:limit]
     )
+
+
+def joined_through_invitation(
+    start: dt.datetime, end: dt.datetime
+) -> list[tuple[int, dt.datetime]]:
+    """(user id, joined at) of colleagues who joined through an invitation in
+    [start, end): the cohort of the insights' invite funnel."""
+    return list(
+        Redemption.objects.filter(created_at__gte=start, created_at__lt=end)
+        .order_by("created_at", "pk")
+        .values_list("user_id", "created_at")
+    )

@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
 from django.db.models import Count
 from django.db.models.functions import TruncDate
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
-from .models import DailyRollup, EventKind, ParticipationEvent, RollupScope
+from .models import (
+    Baseline,
+    DailyRollup,
+    EventKind,
+    ParticipationEvent,
+    ReportDelivery,
+    RollupScope,
+)
 
 
 def event_record(
@@ -117,3 +131,78 @@ def rollup_days(first: dt.date, last: dt.date) -> int:
         batch_size=2000,
     )
     return len(rows)
+
+
+# --- the baseline -------------------------------------------------------------------------
+
+
+def baseline_set(*, actor, day: dt.date, label: str = "") -> Baseline:
+    """Choose the zero measurement: the 30 days up to `day`. Setting the same
+    day again only relabels it. Only community managers and staff may."""
+    from .selectors import may_set_baseline
+
+    if not may_set_baseline(actor):
+        raise PermissionDenied
+    if day > timezone.localdate():
+        raise ValidationError({"day": _("The baseline cannot be in the future.")})
+    baseline, _created = Baseline.objects.update_or_create(
+        day=day, defaults={"label": label.strip()[:120], "created_by": actor}
+    )
+    return baseline
+
+
+# --- the monthly MT report ----------------------------------------------------------------
+
+
+def mt_report_recipients() -> list[str]:
+    """BUZZ_MT_REPORT_TO, or else the active MT members' addresses."""
+    if settings.BUZZ_MT_REPORT_TO:
+        return list(settings.BUZZ_MT_REPORT_TO)
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, profile__is_mt_member=True)
+        .exclude(email="")
+        .order_by("email")
+        .values_list("email", flat=True)
+    )
+
+
+def mt_report_deliver(month: str, *, once: bool = False) -> int:
+    """E-mail the month's MT report (PDF and XLSX attached, the summary in the
+    body) to the MT list. With `once`, a month already delivered is skipped,
+    so a scheduler may call this every hour. Returns the number of recipients
+    (0 when skipped or nobody is on the list)."""
+    from .report import monthly_report, report_pdf, report_tables, report_xlsx
+    from .selectors import Period
+
+    period = Period.parse_month(month)
+    if once and ReportDelivery.objects.filter(month=str(period)).exists():
+        return 0
+    recipients = mt_report_recipients()
+    if not recipients:
+        return 0
+    report = monthly_report(period)
+    summary = next(table for table in report_tables(report) if table.key == "summary")
+    context = {"report": report, "summary": summary}
+    subject = _("Buzz participation report, %(month)s") % {
+        "month": date_format(period.first, "F Y")
+    }
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("metrics/email/mt_report.txt", context),
+        to=recipients,
+    )
+    message.attach_alternative(
+        render_to_string("metrics/email/mt_report.html", context), "text/html"
+    )
+    message.attach(f"buzz-mt-report-{period}.pdf", report_pdf(report), "application/pdf")
+    message.attach(
+        f"buzz-mt-report-{period}.xlsx",
+        report_xlsx(report),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    with transaction.atomic():
+        # The row first: a second scheduler racing for the same month fails here.
+        ReportDelivery.objects.create(month=str(period), recipients=len(recipients))
+        message.send()
+    return len(recipients)

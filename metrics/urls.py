@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path, re_path
 
 from . import views
 
@@ -6,4 +6,7 @@ app_name = "metrics"
 urlpatterns = [
     path("", views.insights, name="insights"),
     path("leaders/", views.leaders, name="leaders"),
+    path("baseline/", views.baseline, name="baseline"),
+    re_path(r"^reports/(?P<month>\d{4}-\d{2})\.(?P<fmt>[a-z]+)$", views.report, name="report"),
+    path("", include("metrics.gamification.urls")),
 ]

@@ -15,6 +15,7 @@ from taggit.models import Tag
 
 from . import services
 from .models import (
+    AccessToken,
     DeletionRequest,
     DeletionState,
     Department,
@@ -246,3 +247,30 @@ class DeletionRequestAdmin(admin.ModelAdmin):
             ) % {"count": done},
             messages.SUCCESS,
         )  # fmt: skip
+
+
+@admin.register(AccessToken)
+class AccessTokenAdmin(admin.ModelAdmin):
+    """Who holds API tokens, for audits: view only. Members make and revoke
+    their own on /people/me/tokens/; deactivating an account stops its tokens."""
+
+    list_display = [
+        "name",
+        "user",
+        "prefix",
+        "scope",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    list_filter = ["scope"]
+    search_fields = ["name", "prefix", "user__username"]
+    list_select_related = ["user"]
+    exclude = ["secret_hash"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import KUDOS_MESSAGE_MAX, Department, KudosCategory, Profile
+from .models import KUDOS_MESSAGE_MAX, AccessToken, Department, KudosCategory, Profile, TokenScope
 from .services import MEMBER_EDITABLE_FIELDS, expertise_parse
 
 
@@ -105,3 +108,34 @@ class KudosForm(forms.Form):
 
 class TagForm(forms.Form):
     tag = forms.CharField(max_length=100)
+
+
+class AccessTokenForm(forms.Form):
+    """A new personal access token: a name, read or read write, and how long it lives."""
+
+    EXPIRY_CHOICES = [
+        ("30", _("30 days")),
+        ("90", _("90 days")),
+        ("365", _("1 year")),
+        ("never", _("No expiry")),
+    ]
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=AccessToken._meta.get_field("name").max_length,
+        help_text=_("What the token is for, e.g. “Power BI report”."),
+    )
+    scope = forms.ChoiceField(
+        label=_("Access"),
+        choices=TokenScope.choices,
+        initial=TokenScope.READ,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Read is enough for reports; read and write also lets the token change things."
+        ),
+    )
+    expires = forms.ChoiceField(label=_("Expires after"), choices=EXPIRY_CHOICES, initial="90")
+
+    def expires_at(self) -> dt.datetime | None:
+        choice = self.cleaned_data["expires"]
+        return None if choice == "never" else timezone.now() + dt.timedelta(days=int(choice))

@@ -368,3 +368,53 @@ class DeletionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_state_display()})"
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", _("Read")
+    READ_WRITE = "read write", _("Read and write")
+
+
+TOKEN_PREFIX = "buzz_"
+
+
+class AccessToken(models.Model):
+    """A member's personal access token for the API (`Authorization: Bearer
+    buzz_...`). Only the SHA-256 of the secret is stored: the secret itself is
+    shown once, when the token is made, and cannot be recovered."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="access_tokens",
+        verbose_name=_("member"),
+    )
+    name = models.CharField(_("name"), max_length=80)
+    # The first characters of the secret ("buzz_AbC123xY"): enough for the
+    # member to recognise a token, far too few to guess the rest.
+    prefix = models.CharField(_("prefix"), max_length=16)
+    secret_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(
+        _("scope"), max_length=10, choices=TokenScope.choices, default=TokenScope.READ
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at", "-id"])]
+        verbose_name = _("access token")
+        verbose_name_plural = _("access tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def may_write(self) -> bool:
+        return self.scope == TokenScope.READ_WRITE
+
+    def is_active(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

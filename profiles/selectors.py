@@ -8,6 +8,7 @@ joined or prefetched, so templates never query.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from django.db.models import (
     When,
 )
 from django.http import Http404
+from django.utils import timezone
 from django.utils.safestring import SafeString
 from taggit.models import Tag, TaggedItem
 
@@ -36,6 +38,8 @@ from groups.models import Group
 from groups.selectors import groups_visible_to, posts_visible_to
 
 from .models import (
+    TOKEN_PREFIX,
+    AccessToken,
     DeletionRequest,
     DeletionState,
     Department,
@@ -102,6 +106,19 @@ def people_directory(
 
 def departments_list() -> QuerySet[Department]:
     return Department.objects.order_by("name")
+
+
+def department_ids_with_members(minimum: int) -> QuerySet[Department]:
+    """The ids of departments with at least `minimum` active members today (a
+    values queryset, usable as a subquery): reports show a department only from
+    that size on, so figures never point at a few people."""
+    return (
+        Department.objects.annotate(
+            active_members=Count("profiles", filter=Q(profiles__user__is_active=True))
+        )
+        .filter(active_members__gte=minimum)
+        .values("pk")
+    )
 
 
 # --- one profile -------------------------------------------------------------------
@@ -393,6 +410,51 @@ def kudos_list() -> QuerySet[Kudos]:
     )
 
 
+# --- API access tokens --------------------------------------------------------------------
+
+
+def access_token_hash(secret: str) -> str:
+    """What is stored of a token: the SHA-256 of its secret. The secrets are long
+    and random, so a plain hash is enough (no salt or slow hash needed)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def access_token_for_secret(secret: str) -> AccessToken | None:
+    """The usable token with this secret, its member and profile joined: not
+    revoked, not expired, and only while the member's account is active."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    now = timezone.now()
+    return (
+        AccessToken.objects.select_related("user__profile__department")
+        .filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+            secret_hash=access_token_hash(secret),
+            revoked_at__isnull=True,
+            user__is_active=True,
+        )
+        .first()
+    )
+
+
+def member_roles(member: User) -> list[str]:
+    """What a member is in Buzz, as stable names for API clients: "staff",
+    "community_manager", "mt_member", "manager" and their ambassador role."""
+    roles = ["staff"] if member.is_staff else []
+    profile = getattr(member, "profile", None)
+    if profile is not None:
+        flags = ["community_manager", "mt_member", "manager"]
+        roles.extend(flag for flag in flags if getattr(profile, f"is_{flag}"))
+        if profile.ambassador_role:
+            roles.append(profile.ambassador_role)
+    return roles
+
+
+def access_tokens_of(member: User) -> QuerySet[AccessToken]:
+    """A member's own tokens, newest first (for keyset pagination)."""
+    return AccessToken.objects.filter(user=member).order_by("-created_at", "-pk")
+
+
 # --- privacy ---------------------------------------------------------------------------
 
 
@@ -485,6 +547,19 @@ def member_data_export_for(member: User) -> dict[str, Any]:
                 "at": when(k.created_at),
             }
             for k in kudos_rows.filter(receiver=member)
+        ],
+        # What is known of the member's API tokens (never a secret: none is stored).
+        "access_tokens": [
+            {
+                "name": t.name,
+                "prefix": t.prefix,
+                "scope": t.scope,
+                "created_at": when(t.created_at),
+                "last_used_at": when(t.last_used_at),
+                "expires_at": when(t.expires_at),
+                "revoked_at": when(t.revoked_at),
+            }
+            for t in access_tokens_of(member)
         ],
         "posts": [
             {

@@ -8,6 +8,9 @@ that rolls back leaves no event behind. Files are deleted only after commit.
 
 from __future__ import annotations
 
+import datetime as dt
+import secrets
+import string
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,7 +19,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
@@ -29,6 +33,8 @@ from metrics.models import EventKind
 from metrics.services import event_record
 
 from .models import (
+    TOKEN_PREFIX,
+    AccessToken,
     DeletionRequest,
     DeletionState,
     Endorsement,
@@ -40,7 +46,7 @@ from .models import (
     TagSynonym,
     User,
 )
-from .selectors import tag_find, tag_key, tag_name_normalise
+from .selectors import access_token_hash, tag_find, tag_key, tag_name_normalise
 
 # --- access -------------------------------------------------------------------
 
@@ -584,6 +590,9 @@ def _member_erase(member: User) -> None:
     Follow.objects.filter(follower=member).delete()
     Follow.objects.filter(followed=member).delete()
     ExpertiseEvidence.objects.filter(user=member).delete()
+    AccessToken.objects.filter(user=member, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
 
     profile = Profile.objects.filter(user=member).first()
     if profile is not None:
@@ -606,3 +615,64 @@ def _member_erase(member: User) -> None:
     member.set_unusable_password()
     member.full_clean()
     member.save()
+
+
+# --- API access tokens -----------------------------------------------------------
+
+TOKEN_SECRET_LENGTH = 40  # alphanumeric: about 238 bits, one double-click to select
+TOKEN_PREFIX_LENGTH = 8  # secret characters kept in the clear to recognise a token
+TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=1)
+_TOKEN_ALPHABET = string.ascii_letters + string.digits
+
+
+@transaction.atomic
+def token_create(
+    *, actor: User, name: str, scope: str, expires_at: dt.datetime | None = None
+) -> tuple[AccessToken, str]:
+    """A new personal access token for the actor. Returns the token and its
+    secret; the secret is not stored (only its SHA-256) and is never shown again."""
+    _require_active(actor)
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": _("Choose an expiry date in the future.")})
+    secret = TOKEN_PREFIX + "".join(
+        secrets.choice(_TOKEN_ALPHABET) for _i in range(TOKEN_SECRET_LENGTH)
+    )
+    token = AccessToken(
+        user=actor,
+        name=(name or "").strip(),
+        prefix=secret[: len(TOKEN_PREFIX) + TOKEN_PREFIX_LENGTH],
+        secret_hash=access_token_hash(secret),
+        scope=scope,
+        expires_at=expires_at,
+    )
+    token.full_clean()
+    token.save()
+    return token, secret
+
+
+@transaction.atomic
+def token_revoke(*, actor: User, token_id: int) -> AccessToken:
+    """Revoke one of the actor's own tokens (revoking twice keeps the first
+    moment). Someone else's token is Http404, exactly like a missing one, so
+    token ids cannot be probed."""
+    _require_active(actor)
+    token = AccessToken.objects.select_for_update().filter(pk=token_id, user=actor).first()
+    if token is None:
+        raise Http404("No such token.")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def token_mark_used(*, token: AccessToken, now: dt.datetime | None = None) -> bool:
+    """Note that a token was used: at most one write a minute per token, not one
+    per request. A conditional UPDATE, so concurrent requests write once."""
+    now = now or timezone.now()
+    if token.last_used_at is not None and now - token.last_used_at < TOKEN_TOUCH_INTERVAL:
+        return False
+    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - TOKEN_TOUCH_INTERVAL)
+    updated = AccessToken.objects.filter(stale, pk=token.pk).update(last_used_at=now)
+    if updated:
+        token.last_used_at = now
+    return bool(updated)

@@ -22,7 +22,7 @@ from community.pagination import InvalidCursor, keyset_paginate
 from feed.selectors import online_user_ids
 
 from . import selectors, services
-from .forms import KudosForm, ProfileForm, TagForm
+from .forms import AccessTokenForm, KudosForm, ProfileForm, TagForm
 from .models import User
 
 
@@ -174,6 +174,55 @@ def deletion(request: HttpRequest) -> HttpResponse:
             )
         return redirect("profiles:deletion")
     return render(request, "profiles/deletion.html", {"pending": pending})
+
+
+@login_required
+@never_cache
+def tokens(request: HttpRequest) -> HttpResponse:
+    """The member's API tokens, and a form that makes one. A new token's secret is
+    rendered in the response to the POST itself (never stored, never put in the
+    session): it is shown exactly once."""
+    secret, created, status = None, None, 200
+    if request.method == "POST":
+        form = AccessTokenForm(request.POST)
+        if form.is_valid():
+            try:
+                created, secret = services.token_create(
+                    actor=request.user,
+                    name=form.cleaned_data["name"],
+                    scope=form.cleaned_data["scope"],
+                    expires_at=form.expires_at(),
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+        if secret is None:
+            status = 400
+        else:
+            form = AccessTokenForm()
+    else:
+        form = AccessTokenForm()
+    try:
+        page = keyset_paginate(
+            selectors.access_tokens_of(request.user),
+            ordering=["-created_at", "-pk"],
+            cursor=request.GET.get("after"),
+        )
+    except InvalidCursor:
+        return render(request, "community/bad_cursor.html", status=400)
+    return render(
+        request,
+        "profiles/tokens.html",
+        {"form": form, "page": page, "secret": secret, "created": created},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = services.token_revoke(actor=request.user, token_id=token_id)
+    messages.success(request, _("The token “%(name)s” is revoked.") % {"name": token.name})
+    return redirect("profiles:tokens")
 
 
 def _member(username: str) -> User:

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "wagtail.admin",
     "wagtail",
     "modelcluster",
+    # The API's Swagger UI from ninja's own static files, not from a CDN.
+    "ninja",
     "community",
     "profiles",
     "groups",
@@ -70,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "metrics.middleware.VisitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -195,6 +198,9 @@ LOGGING = {
         # Each task run logs twice at INFO (its own handler and root): keep warnings only.
         "django.tasks": {"level": "WARNING", "propagate": False, "handlers": ["console"]},
         "wagtail": {"level": "WARNING"},
+        # WeasyPrint (the MT report's PDF) logs every rendering step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

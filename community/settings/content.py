@@ -34,3 +34,9 @@ BUZZ_HUB_SUBMISSIONS_OPEN = env_bool("BUZZ_HUB_SUBMISSIONS_OPEN", False)
 # The hub wall (/hub/wall/<token>/) for a screen in a public space: shown without
 # a login to whoever has this token in the URL; unset, the wall is off.
 BUZZ_KIOSK_TOKEN = env_str("BUZZ_KIOSK_TOKEN", "")
+
+# The monthly MT report goes to these addresses (comma-separated); unset, to
+# the active members marked as MT members on their profiles.
+BUZZ_MT_REPORT_TO = [
+    address.strip() for address in env_str("BUZZ_MT_REPORT_TO", "").split(",") if address.strip()
+]

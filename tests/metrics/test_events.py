@@ -29,3 +29,19 @@ def test_an_act_that_rolls_back_leaves_no_event():
 def test_unknown_kind_is_refused():
     with pytest.raises(ValueError):
         event_record(actor=UserFactory(), kind="teleport")
+
+
+def test_first_page_of_the_day_records_one_visit(member_client, member):
+    assert member_client.get("/").status_code == 200
+    member_client.get("/groups/")
+    member_client.get("/", headers={"HX-Request": "true"})
+    visits = ParticipationEvent.objects.filter(kind=EventKind.VISIT)
+    assert [(event.actor_id, event.department_id) for event in visits] == [
+        (member.pk, member.profile.department_id)
+    ]
+
+
+def test_anonymous_pages_and_failed_requests_record_no_visit(client, member_client):
+    client.get("/accounts/login/")
+    member_client.get("/no-such-page/")
+    assert not ParticipationEvent.objects.filter(kind=EventKind.VISIT).exists()

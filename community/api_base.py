@@ -1,0 +1,155 @@
+"""What every app's `api.py` shares: the error envelope, its schemas, and the two
+ways to authenticate (the session cookie, personal access tokens).
+
+The NinjaAPI itself is assembled in `community/api.py`, which imports the apps'
+routers; the apps import from here, so nothing imports in a circle.
+
+Every error answers in one shape:
+
+    {"error": {"code": "forbidden", "message": "...", "fields": {}}}
+
+`fields` maps a parameter to its messages for validation errors (422) and is
+empty otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from ninja import Schema
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
+from ninja.security import SessionAuth as NinjaSessionAuth
+
+from profiles import selectors as profile_selectors
+from profiles import services as profile_services
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+#: The `code` of an error, by HTTP status, when nothing more precise applies.
+DEFAULT_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    422: "invalid",
+    429: "throttled",
+    500: "server_error",
+}
+
+
+class ErrorDetail(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]] = {}
+
+
+class ErrorOut(Schema):
+    """The body of every error response."""
+
+    error: ErrorDetail
+
+
+def error_body(
+    code: str, message: Any, fields: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
+    return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
+
+
+def error_example(code: str, message: str, fields=None) -> dict[str, Any]:
+    """An OpenAPI `responses` entry with an example of the envelope."""
+    return {
+        "description": message,
+        "content": {"application/json": {"example": error_body(code, message, fields)}},
+    }
+
+
+class ApiError(HttpError):
+    """An error with a stable machine-readable `code` (and, for 422, `fields`)."""
+
+    def __init__(
+        self,
+        status_code: int,
+        code: str,
+        message: Any,
+        *,
+        fields: dict[str, list[str]] | None = None,
+    ) -> None:
+        super().__init__(status_code, str(message))
+        self.code = code
+        self.fields = fields or {}
+
+
+#: Error responses every authenticated operation may give, for `response=`.
+AUTH_ERRORS = {401: ErrorOut, 403: ErrorOut}
+
+
+# --- authentication ----------------------------------------------------------------------
+
+
+class SessionAuth(NinjaSessionAuth):
+    """The Django session cookie, as in the browser. django-ninja checks the CSRF
+    token on unsafe methods (csrf=True, the default of cookie auth), exactly like
+    Django's middleware: the `X-CSRFToken` header or a `csrfmiddlewaretoken` field."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        user = request.user
+        if not user.is_authenticated or not user.is_active:
+            # No session: answer 401, not a CSRF failure, and let another
+            # method (none after this one) try.
+            return None
+        try:
+            return super().__call__(request)
+        except HttpError as exc:
+            if exc.status_code == 403:
+                raise ApiError(
+                    403,
+                    "csrf_failed",
+                    _(
+                        "The CSRF check failed: send the csrftoken cookie's value in "
+                        "the X-CSRFToken header, or use a token instead of the session."
+                    ),
+                ) from None
+            raise
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer buzz_...`: a personal access token. A token that is
+    unknown, revoked, expired or whose member is deactivated is refused (401),
+    never silently replaced by the session; a read token is refused (403) on
+    unsafe methods."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        scheme, _sep, credentials = request.headers.get(self.header, "").partition(" ")
+        if scheme.lower() != self.openapi_scheme:
+            return None
+        return self.authenticate(request, credentials.strip())
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        access = profile_selectors.access_token_for_secret(token)
+        if access is None:
+            raise ApiError(
+                401,
+                "invalid_token",
+                _("This token is unknown, revoked or expired, or its account is deactivated."),
+            )
+        profile_services.token_mark_used(token=access)
+        if request.method not in SAFE_METHODS and not access.may_write:
+            raise ApiError(
+                403,
+                "read_only_token",
+                _("This token may only read. Create a “read and write” token to change things."),
+            )
+        # Views and selectors read request.user, however the caller authenticated.
+        request.user = access.user
+        request.access_token = access  # type: ignore[attr-defined]
+        return access.user
+
+
+token_auth = TokenAuth()
+session_auth = SessionAuth()
+#: The API's default: a token when an Authorization header is sent, else the session.
+DEFAULT_AUTH = [token_auth, session_auth]
