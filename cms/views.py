@@ -9,8 +9,9 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_POST
+
+from community.security import client_ip, kiosk_frame_policy
 
 from . import selectors, services
 from .forms import SubmissionForm
@@ -23,9 +24,9 @@ class NetworkRedirect(HttpResponseRedirect):
 
 
 def _client_address(request: HttpRequest) -> str:
-    # Behind the stack's nginx every request comes from nginx; it passes the
-    # visitor's address in X-Real-IP. Only ever hashed (services.visitor_hash).
-    return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR", "")
+    # X-Real-IP only when BUZZ_TRUST_X_REAL_IP says a proxy sets it (else anyone
+    # could vary it to count clicks again). Only ever hashed (services.visitor_hash).
+    return client_ip(request)
 
 
 @login_required
@@ -110,7 +111,7 @@ def submit(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_GET
-@xframe_options_exempt
+@kiosk_frame_policy
 def wall(request: HttpRequest, token: str) -> HttpResponse:
     """The hub wall for a screen in a public space: no login, the kiosk token in
     the URL instead; a wrong token looks like no page at all."""

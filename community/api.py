@@ -25,10 +25,17 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import Swagger
 
+from cms.api import router as hub_router
+from feed.api import router as feed_router
+from feed.api_notifications import router as notifications_router
+from groups.api import router as groups_router
+from invites.api import router as invitations_router
 from metrics.api import router as metrics_router
 from profiles.api import router as profiles_router
 
 from .api_base import DEFAULT_AUTH, DEFAULT_CODES, error_body
+from .pagination import InvalidCursor
+from .ratelimit import RateLimited
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +119,22 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     return _respond(request, 500, error_body("server_error", _("Something went wrong.")))
 
 
+def on_invalid_cursor(request: HttpRequest, exc: InvalidCursor) -> HttpResponse:
+    # Every keyset-paginated list: a cursor from another list (or forged) is a 422.
+    fields = {"cursor": [_("This cursor does not belong to this list.")]}
+    return _respond(
+        request, 422, error_body("invalid", _("Some parameters are not valid."), fields)
+    )
+
+
+def on_rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = _respond(request, 429, error_body("rate_limited", exc.message))
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+api.add_exception_handler(RateLimited, on_rate_limited)
+api.add_exception_handler(InvalidCursor, on_invalid_cursor)
 api.add_exception_handler(NinjaValidationError, on_validation_error)
 api.add_exception_handler(HttpError, on_http_error)
 api.add_exception_handler(Http404, on_not_found)
@@ -124,6 +147,11 @@ api.add_exception_handler(Exception, on_unexpected)
 
 api.add_router("", profiles_router)
 api.add_router("/metrics/", metrics_router)
+api.add_router("", notifications_router)
+api.add_router("", invitations_router)
+api.add_router("", hub_router)
+api.add_router("", groups_router)
+api.add_router("", feed_router)
 
 # Last: any other path under /api/v1/ is a 404 in the envelope, not an HTML page.
 _unknown = Router()

@@ -23,6 +23,8 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 
+from community import ratelimit
+from community.services import audit_token_used
 from profiles import selectors as profile_selectors
 from profiles import services as profile_services
 
@@ -36,7 +38,7 @@ DEFAULT_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     422: "invalid",
-    429: "throttled",
+    429: "rate_limited",
     500: "server_error",
 }
 
@@ -136,7 +138,10 @@ class TokenAuth(HttpBearer):
                 "invalid_token",
                 _("This token is unknown, revoked or expired, or its account is deactivated."),
             )
+        # Over the limit: RateLimited, a 429 in the envelope (community/api.py).
+        ratelimit.check_api_token(access.pk)
         profile_services.token_mark_used(token=access)
+        audit_token_used(token=access, request=request)
         if request.method not in SAFE_METHODS and not access.may_write:
             raise ApiError(
                 403,

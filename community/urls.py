@@ -15,6 +15,8 @@ urlpatterns = [
     path("", feed_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", api.urls),
+    # Before Django's own auth urls: the login form with the failed-login lockout.
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("groups/", include("groups.urls")),

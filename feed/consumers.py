@@ -8,12 +8,16 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+
+from community.ratelimit import MessageBudget
 
 from . import selectors, services
 from .realtime import COMPANY, group_channel, post_channel, user_group_name
 
 # Close code for "not logged in" (4000-4999 are for applications).
 CLOSE_UNAUTHENTICATED = 4401
+CLOSE_RATE_LIMITED = 4429
 MAX_WATCHED_POSTS = 20
 RECENT_IDS = 512
 
@@ -33,6 +37,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.member_groups: set[int] = set()
         self.watched: set[int] = set()
         self.recent: deque[int] = deque(maxlen=RECENT_IDS)
+        self.budget = MessageBudget(settings.BUZZ_RATE_WS_MESSAGES_PER_SECOND, window=1.0)
         if self.user is None or not self.user.is_authenticated:
             # Accept, then close with our code: a refused handshake reaches the
             # browser as 1006, and live.js would keep retrying a logged-out tab.
@@ -69,6 +74,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.member_groups = current
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not self.budget.allow():
+            # A flood from one tab: say why, then close; live.js reconnects later.
+            await self.send_json(
+                {"type": "error", "code": "rate_limited", "message": "Too many messages."}
+            )
+            await self.close(code=CLOSE_RATE_LIMITED)
+            return
         if not isinstance(content, dict):
             return
         kind = content.get("type")

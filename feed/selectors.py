@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 
 from django.conf import settings
@@ -58,6 +59,8 @@ from .models import (
     ReportState,
     Revision,
 )
+
+logger = logging.getLogger(__name__)
 
 FEED_ORDERING = ["-created_at", "-pk"]
 LATEST_COMMENTS = 2
@@ -562,7 +565,15 @@ def digest_items_for(user, *, frequency: str) -> list[Notification]:
 def online_user_ids(user_ids) -> set[int]:
     """Which of these members have a live socket (one cache round trip)."""
     keys = {f"presence:{pk}": pk for pk in user_ids}
-    return {keys[key] for key in cache.get_many(list(keys))} if keys else set()
+    if not keys:
+        return set()
+    try:
+        found = cache.get_many(list(keys))
+    except Exception:
+        # Redis down: presence dots are a nicety; the page must still load (DESIGN rule 3).
+        logger.warning("presence not shown: the cache is unavailable", exc_info=True)
+        return set()
+    return {keys[key] for key in found}
 
 
 ONLINE_SCAN_LIMIT = 5000

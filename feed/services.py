@@ -21,6 +21,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.models import AuditAction
+from community.services import audit_record
 from community.uploads import check_size, open_image, reencode_image, sniff_upload
 from groups.models import Group
 from groups.selectors import (
@@ -35,6 +37,7 @@ from metrics.models import EventKind
 from metrics.services import event_record, reads_record
 from search.models import DocumentKind
 from search.services import outbox_add
+from webhooks.services import webhook_post_created_emit
 
 from .models import (
     Attachment,
@@ -69,6 +72,9 @@ def _clean_body(body: str) -> str:
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": _("Write something first.")})
+    if "\x00" in body:
+        # Web forms refuse it already; the API does not, and PostgreSQL would fail (500).
+        raise ValidationError({"body": _("Null characters are not allowed.")})
     limit = settings.BUZZ_POST_MAX_CHARS
     if len(body) > limit:
         raise ValidationError(
@@ -175,6 +181,7 @@ def post_create(
     _sync_mentions(actor=actor, post=post, comment=None, user_ids=rendered.mentioned_user_ids)
     event_record(actor=actor, kind=EventKind.POST, group_id=post.group_id, target=post)
     _publish(post, "post.created", author=_name(actor))
+    webhook_post_created_emit(post=post)  # open groups only; sent on commit
     return post
 
 
@@ -543,6 +550,11 @@ def _log(*, actor, action: str, post: Post, comment: Comment | None, reason: str
         comment=comment,
         group_id=post.group_id,
         reason=reason[:500],
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.MODERATOR_ACTION,
+        detail={"action": action, "post": post.pk, "comment": comment and comment.pk},
     )
 
 

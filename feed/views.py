@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from community import ratelimit
 from community.pagination import InvalidCursor
 from groups.selectors import (
     access_group,
@@ -113,6 +114,7 @@ def post_create(request: HttpRequest) -> HttpResponse:
     form = PostForm(request.POST or None, request.FILES or None, initial={"group": slug})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        ratelimit.check_post(request.user)  # over the limit: the 429 page
         try:
             post = services.post_publish(
                 actor=request.user,
@@ -210,6 +212,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         parent_id = form.cleaned_data["parent"]
         parent = Comment.objects.filter(pk=parent_id, post=post).first() if parent_id else None
+        ratelimit.check_comment(request.user)  # over the limit: the 429 page
         try:
             comment = services.comment_create(
                 actor=request.user, post=post, body=form.cleaned_data["body"], parent=parent

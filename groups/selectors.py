@@ -91,6 +91,9 @@ def group_directory_for(
 def access_group(user: AnyUser, slug: str) -> Group:
     """The group at `slug` if the user may know it exists, else Http404 — exactly
     as for a slug that does not exist, so a secret group cannot be probed."""
+    if "\x00" in slug:
+        # No slug holds a NUL, and PostgreSQL refuses one in a query (a 500 otherwise).
+        raise Http404("No group here.")
     group = groups_visible_to(user).filter(slug=slug).first()
     if group is None:
         raise Http404("No group here.")

@@ -20,12 +20,14 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from community import ratelimit
 from feed.models import NotificationKind
 from feed.services import notify
 from groups.selectors import is_community_manager
 from metrics.models import EventKind
 from metrics.services import event_record
 from profiles.models import Profile
+from webhooks.services import webhook_member_joined_emit
 
 from .models import AllowedDomain, Invitation, OnboardingState, Redemption
 from .tasks import invitation_deliver
@@ -97,6 +99,7 @@ def invitation_send(*, actor, emails: Iterable[str], note: str = "") -> list[Sen
     second one. Addresses of existing members are treated exactly like new ones,
     so the answer never reveals who has an account (they are simply not mailed)."""
     addresses = _clean_emails(emails)
+    ratelimit.check_invites(actor, count=len(addresses))
     now = timezone.now()
     open_invitations = {
         invitation.email: invitation
@@ -253,6 +256,7 @@ def member_signup(
         notify(
             recipient_id=invitation.inviter_id, kind=NotificationKind.INVITE_ACCEPTED, actor=user
         )
+    webhook_member_joined_emit(user=user)
     return user
 
 

@@ -24,7 +24,7 @@ from pydantic_core import PydanticCustomError
 
 from cms.models import Network
 from community.api_base import AUTH_ERRORS, ApiError, ErrorOut, error_example
-from community.pagination import InvalidCursor, keyset_paginate
+from community.pagination import keyset_paginate
 
 from .models import DailyRollup, EventKind, RollupScope
 from .selectors import DEPARTMENT_MINIMUM, may_read_insights, rollups_for_report
@@ -240,10 +240,7 @@ def rollups_list(request: HttpRequest, response: HttpResponse, query: Query[Roll
     rows = rollups_for_report(
         since=query.since, until=until, metrics=metrics, scope=query.scope, scope_id=query.scope_id
     )
-    try:
-        page = keyset_paginate(rows, ordering=ORDERING, cursor=query.cursor, size=query.limit)
-    except InvalidCursor:
-        raise _invalid({"cursor": [_("This cursor does not belong to this list.")]}) from None
+    page = keyset_paginate(rows, ordering=ORDERING, cursor=query.cursor, size=query.limit)
     if _wants_csv(request, query):
         name = f"buzz-rollups-{query.since:%Y%m%d}-{until:%Y%m%d}"
         response = _csv_response(request, page.items, page.next_cursor, name)

@@ -284,6 +284,14 @@ def following_of(member: User) -> QuerySet[Follow]:
     )
 
 
+def endorsements_received(member: User) -> QuerySet[Endorsement]:
+    """Endorsements of `member`'s expertise by active colleagues (as the profile
+    page counts them), with the endorser's profile and the tag joined."""
+    return Endorsement.objects.filter(endorsed=member, endorser__is_active=True).select_related(
+        "endorser__profile__department", "tag"
+    )
+
+
 def follow_suggestions_for(viewer: User, *, limit: int = SUGGESTION_LIMIT) -> QuerySet[Profile]:
     """Active colleagues the viewer does not follow yet (never the viewer), most
     followed by the people the viewer follows first, then colleagues of the

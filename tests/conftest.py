@@ -84,6 +84,17 @@ def _forget_presence(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_rate_limits(monkeypatch):
+    """Rate-limit counters live in the cache (Redis in the Redis leg): a fresh
+    key prefix per test, so one test's posts never count against the next."""
+    import uuid
+
+    from community import ratelimit
+
+    monkeypatch.setattr(ratelimit, "KEY_PREFIX", f"ratelimit-test-{uuid.uuid4().hex}")
+
+
+@pytest.fixture(autouse=True)
 def _fresh_search_backend():
     """Settings overrides may switch the search backend: never reuse a cached one."""
     from search.backends import get_search_backend
@@ -223,7 +234,9 @@ def chromium():
 
 @pytest.fixture
 def page(chromium, asgi_live_server):
-    context = chromium.new_context(base_url=asgi_live_server, locale="en-GB")
+    # The tests inject scripts (axe-core) and string predicates, which our CSP
+    # rightly forbids; tests/browser/test_csp.py drives the pages with it enforced.
+    context = chromium.new_context(base_url=asgi_live_server, locale="en-GB", bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page

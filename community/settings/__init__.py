@@ -5,5 +5,6 @@ from .channels import *  # noqa: F403
 from .content import *  # noqa: F403
 from .invites import *  # noqa: F403
 from .search import *  # noqa: F403
+from .security import *  # noqa: F403
 from .tasks import *  # noqa: F403
 from .wagtail import *  # noqa: F403

@@ -28,13 +28,15 @@ def wait_online(page):
 
 
 def test_a_post_and_a_reaction_travel_live_between_two_members(chromium, asgi_live_server):
+    # bypass_csp: wait_for_function compiles its predicate, which our CSP forbids
+    # (tests/browser/test_csp.py checks the live badge with the policy enforced).
     group = GroupFactory(name="Platform Guild", slug="platform", visibility=Visibility.CLOSED)
     ann = MembershipFactory(group=group, role=Role.OWNER, user=UserFactory(username="ann")).user
     MembershipFactory(group=group, user=UserFactory(username="bob"))
     assert ann.username == "ann"
 
-    ann_context = chromium.new_context(base_url=asgi_live_server)
-    bob_context = chromium.new_context(base_url=asgi_live_server)
+    ann_context = chromium.new_context(base_url=asgi_live_server, bypass_csp=True)
+    bob_context = chromium.new_context(base_url=asgi_live_server, bypass_csp=True)
     try:
         ann_page, bob_page = ann_context.new_page(), bob_context.new_page()
         for page in (ann_page, bob_page):
@@ -72,8 +74,8 @@ def test_an_outsider_is_told_of_company_posts_but_never_of_secret_ones(chromium,
         user=UserFactory(username="insider"),
     )
     UserFactory(username="outsider")
-    insider_context = chromium.new_context(base_url=asgi_live_server)
-    outsider_context = chromium.new_context(base_url=asgi_live_server)
+    insider_context = chromium.new_context(base_url=asgi_live_server, bypass_csp=True)
+    outsider_context = chromium.new_context(base_url=asgi_live_server, bypass_csp=True)
     try:
         insider, outsider = insider_context.new_page(), outsider_context.new_page()
         for page in (insider, outsider):
@@ -114,8 +116,8 @@ def test_two_daphne_processes_share_live_events_through_redis(
     MembershipFactory(group=group, role=Role.OWNER, user=UserFactory(username="writer"))
     MembershipFactory(group=group, user=UserFactory(username="reader"))
     with daphne_server(django_db_blocker) as second_worker:
-        reader_context = chromium.new_context(base_url=asgi_live_server)
-        writer_context = chromium.new_context(base_url=second_worker)
+        reader_context = chromium.new_context(base_url=asgi_live_server, bypass_csp=True)
+        writer_context = chromium.new_context(base_url=second_worker, bypass_csp=True)
         try:
             reader, writer = reader_context.new_page(), writer_context.new_page()
             for page in (reader, writer):

@@ -1,0 +1,157 @@
+"""Rate limits: fixed-window counters in Django's cache (Redis when REDIS_URL is
+set, local memory otherwise), counted with the cache's atomic incr.
+
+When the cache fails (Redis down) the limit is skipped with a warning: members
+keep posting (DESIGN rule 3). Logins are the exception: their failures are
+counted in the audit log in the database (community.selectors.login_lockout_seconds).
+
+A fixed window lets a burst of up to twice the limit straddle a window boundary;
+for limits meant against floods and scripts, one cheap key per window is worth it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections import deque
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+logger = logging.getLogger(__name__)
+
+#: The time source of every window; tests replace it instead of sleeping.
+clock = time.time
+
+
+class RateLimited(Exception):
+    """Too many of something: try again in `retry_after` seconds. The web
+    middleware below and the API's exception handler turn it into a 429 with
+    Retry-After."""
+
+    def __init__(self, retry_after: int, message: str) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+        self.message = message
+
+
+# Tests give every test its own prefix, so counters never carry over between tests.
+KEY_PREFIX = "ratelimit"
+
+
+def wait_text(seconds: int) -> str:
+    """ "5 seconds" under two minutes, "12 minutes" beyond."""
+    if seconds < 120:
+        return ngettext("%(n)s second", "%(n)s seconds", seconds) % {"n": seconds}
+    minutes = math.ceil(seconds / 60)
+    return ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes}
+
+
+def hit(
+    scope: str, ident: object, *, limit: int, window: int, message: str, amount: int = 1
+) -> None:
+    """Count `amount` against `scope` for `ident` in the current window; raise
+    RateLimited once the count exceeds `limit`. `message` may use %(wait)s."""
+    now = clock()
+    start = int(now // window) * window
+    key = f"{KEY_PREFIX}:{scope}:{ident}:{start}"
+    try:
+        # add() is a no-op when the key exists; incr() is atomic in Redis and locmem.
+        cache.add(key, 0, timeout=window + 5)
+        try:
+            count = cache.incr(key, amount)
+        except ValueError:  # the key expired between add and incr
+            cache.set(key, amount, timeout=window + 5)
+            count = amount
+    except Exception:
+        logger.warning("rate limit %s not checked: the cache is unavailable", scope, exc_info=True)
+        return
+    if count > limit:
+        retry_after = max(1, math.ceil(start + window - now))
+        raise RateLimited(retry_after, message % {"wait": wait_text(retry_after)})
+
+
+def check_post(user) -> None:
+    hit(
+        "post",
+        user.pk,
+        limit=settings.BUZZ_RATE_POSTS_PER_MINUTE,
+        window=60,
+        message=_("You are posting very fast. Please wait %(wait)s before posting again."),
+    )
+
+
+def check_comment(user) -> None:
+    hit(
+        "comment",
+        user.pk,
+        limit=settings.BUZZ_RATE_COMMENTS_PER_MINUTE,
+        window=60,
+        message=_("You are commenting very fast. Please wait %(wait)s before commenting again."),
+    )
+
+
+def check_invites(user, *, count: int) -> None:
+    hit(
+        "invite",
+        user.pk,
+        limit=settings.BUZZ_RATE_INVITES_PER_HOUR,
+        window=3600,
+        amount=count,
+        message=_("You have sent many invitations in the last hour. Please wait %(wait)s."),
+    )
+
+
+def check_api_token(token_id: int) -> None:
+    hit(
+        "api-token",
+        token_id,
+        limit=settings.BUZZ_RATE_API_PER_MINUTE,
+        window=60,
+        message=_("Too many requests with this token. Try again in %(wait)s."),
+    )
+
+
+class MessageBudget:
+    """At most `limit` messages in any `window` seconds, for one websocket
+    connection: in memory, since the connection lives in one process."""
+
+    def __init__(self, limit: int, window: float = 1.0) -> None:
+        self.limit = limit
+        self.window = window
+        self.times: deque[float] = deque()
+
+    def allow(self) -> bool:
+        now = clock()
+        while self.times and self.times[0] <= now - self.window:
+            self.times.popleft()
+        if len(self.times) >= self.limit:
+            return False
+        self.times.append(now)
+        return True
+
+
+def too_many_requests(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = render(request, "429.html", {"message": exc.message}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+class RateLimitMiddleware:
+    """A RateLimited from any view or service becomes the 429 page."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, RateLimited):
+            return too_many_requests(request, exception)
+        return None
