@@ -12,37 +12,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cms.selectors import campaign_names_of_items, network_labels
-from feed.models import Comment, Post
-from groups.models import Group
+from feed.models import Post
 from groups.selectors import groups_in_reports, not_in_secret_group
 from invites.selectors import joined_through_invitation
 from profiles.models import Department, Profile
 from profiles.selectors import department_ids_with_members
 
+from .days import day_bounds
 from .models import Baseline, DailyRollup, EventKind, ParticipationEvent, RollupScope
-
-
-@dataclass(frozen=True)
-class CommunityTotals:
-    members: int
-    groups: int
-    posts_last_30_days: int
-    comments_last_30_days: int
-
-
-def community_totals(*, now: dt.datetime | None = None) -> CommunityTotals:
-    """Headline counts for the insights page (counts only: no content leaks)."""
-    since = (now or timezone.now()) - dt.timedelta(days=30)
-    return CommunityTotals(
-        members=get_user_model().objects.filter(is_active=True).count(),
-        groups=Group.objects.filter(archived_at__isnull=True).count(),
-        posts_last_30_days=Post.objects.filter(
-            created_at__gte=since, deleted_at__isnull=True
-        ).count(),
-        comments_last_30_days=Comment.objects.filter(
-            created_at__gte=since, deleted_at__isnull=True
-        ).count(),
-    )
 
 
 def may_read_insights(user) -> bool:
@@ -243,10 +220,7 @@ class Period:
         return Period.days_until(self.first - dt.timedelta(days=1), self.days)
 
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
-        zone = timezone.get_current_timezone()
-        start = dt.datetime.combine(self.first, dt.time.min, tzinfo=zone)
-        end = dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
-        return start, end
+        return day_bounds(self.first, self.last)
 
     def __str__(self) -> str:
         if self.is_month:

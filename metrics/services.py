@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from .days import day_bounds
 from .models import (
     Baseline,
     DailyRollup,
@@ -91,13 +92,6 @@ SCOPE_FIELDS = {
 }
 
 
-def _day_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    zone = timezone.get_current_timezone()
-    start = dt.datetime.combine(first, dt.time.min, tzinfo=zone)
-    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
-    return start, end
-
-
 @transaction.atomic
 def rollup_days(first: dt.date, last: dt.date) -> int:
     """Recompute the daily rollups of `first`..`last` (inclusive, in the site's
@@ -105,7 +99,7 @@ def rollup_days(first: dt.date, last: dt.date) -> int:
     gives the same table. One grouped query per scope. Returns rows written."""
     if last < first:
         raise ValueError("last day before first day")
-    start, end = _day_bounds(first, last)
+    start, end = day_bounds(first, last)
     DailyRollup.objects.filter(day__gte=first, day__lte=last).delete()
     events = ParticipationEvent.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
     day = TruncDate("occurred_at", tzinfo=timezone.get_current_timezone())

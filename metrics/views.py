@@ -14,7 +14,6 @@ from .forms import BaselineForm
 from .report import REPORT_FORMATS, monthly_report, render_report
 from .selectors import (
     Period,
-    community_totals,
     insights_for,
     leadership_board,
     may_read_insights,
@@ -56,7 +55,6 @@ def insights(request: HttpRequest) -> HttpResponse:
     context = {
         "data": data,
         "charts": insight_charts(data),
-        "totals": community_totals(),
         "months": _recent_months(today),
         "month": month if not error else "",
         "error": error,

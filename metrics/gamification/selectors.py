@@ -30,6 +30,7 @@ from groups.selectors import is_community_manager, not_in_secret_group
 from invites.models import Invitation
 from profiles.models import Department, Profile
 
+from ..days import day_bounds
 from ..models import (
     CONTRIBUTION_KINDS,
     BadgeAward,
@@ -55,14 +56,6 @@ ONCE_PER_OBJECT_KINDS = frozenset(
 
 
 # --- what counts --------------------------------------------------------------------------
-
-
-def day_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """[first 00:00, the day after last 00:00) in the site's time zone."""
-    zone = timezone.get_current_timezone()
-    start = dt.datetime.combine(first, dt.time.min, tzinfo=zone)
-    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
-    return start, end
 
 
 def week_start(day: dt.date) -> dt.date:

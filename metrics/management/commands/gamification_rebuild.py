@@ -6,14 +6,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
+from metrics.days import parse_day
 from metrics.gamification.services import first_event_day, points_refresh
 
 
 def _date(value: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
+        return parse_day(value)
     except ValueError as exc:
-        raise CommandError(f"{value!r} is not a date like 2026-10-01.") from exc
+        raise CommandError(str(exc)) from exc
 
 
 class Command(BaseCommand):

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
+from metrics.days import parse_day
 from metrics.services import rollup_days
 
 CHUNK_DAYS = 7
@@ -13,9 +14,9 @@ CHUNK_DAYS = 7
 
 def _date(value: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
+        return parse_day(value)
     except ValueError as exc:
-        raise CommandError(f"{value!r} is not a date like 2026-10-01.") from exc
+        raise CommandError(str(exc)) from exc
 
 
 class Command(BaseCommand):
