@@ -123,4 +123,4 @@ def test_insights_are_for_community_managers_only(member, member_client):
     Profile.objects.filter(user=member).update(is_community_manager=True)
     response = member_client.get("/insights/")
     assert response.status_code == 200
-    assert response.context["totals"].members == 1
+    assert response.context["data"].headline.members == 1
