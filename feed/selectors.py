@@ -20,6 +20,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Window,
+    prefetch_related_objects,
 )
 from django.db.models.functions import RowNumber
 from django.http import Http404
@@ -75,8 +76,8 @@ def _post_list(user) -> QuerySet[Post]:
     return (
         posts_visible_to(user)
         .select_related("author__profile", "group", "poll")
-        .prefetch_related("attachments")
         .annotate(
+            has_attachments=Exists(Attachment.objects.filter(post=OuterRef("pk"))),
             comment_count=count_of(_live_comments(), link="post"),
             is_saved=Exists(Bookmark.objects.filter(post=OuterRef("pk"), user_id=user.pk)),
         )
@@ -98,6 +99,9 @@ def attach_engagement(posts: list[Post], viewer) -> list[Post]:
         counts[post_id][kind] = counts[post_id].get(kind, 0) + 1
         if user_id == viewer.pk:
             mine[post_id] = kind
+    # Files only for the posts that have some: most pages then skip the query.
+    with_files = [post for post in posts if getattr(post, "has_attachments", True)]
+    prefetch_related_objects(with_files, "attachments")
     online = online_user_ids({post.author_id for post in posts})
     for post in posts:
         post.reaction_summary = reaction_summary(counts.get(post.pk, {}), mine.get(post.pk))

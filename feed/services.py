@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from taggit.models import Tag, TaggedItem
 
 from community.models import AuditAction
 from community.services import audit_record
@@ -103,6 +104,26 @@ def _sync_mentions(*, actor, post: Post, comment: Comment | None, user_ids: list
         )
 
 
+def _hashtags_attach_new(post: Post, names: Sequence[str]) -> None:
+    """A new post's hashtags with taggit's rules (an existing tag in any case,
+    else a new one) in two queries; taggit's set() costs about five per tag.
+    No TaggedItem signal is needed: the new post is already in the search outbox
+    and is indexed with its tags after commit."""
+    same_name = Q()
+    for name in names:
+        same_name |= Q(name__iexact=name)
+    existing = list(Tag.objects.filter(same_name).order_by("pk"))
+    tags: dict[int, Tag] = {}
+    for name in names:
+        tag = next((t for t in existing if t.name.upper() == name.upper()), None)
+        if tag is None:  # new, or a case rule Python and the database read differently
+            tag, _created = Tag.objects.get_or_create(name__iexact=name, defaults={"name": name})
+        tags.setdefault(tag.pk, tag)
+    TaggedItem.objects.bulk_create(
+        [TaggedItem(content_object=post, tag=tag) for tag in tags.values()]
+    )
+
+
 def _evidence_for_post(*, actor, post: Post, hashtags: Sequence[str]) -> None:
     """A post tagged #x is evidence that its author knows x (search ranks on it);
     a question tagged #x is not: asking shows the opposite."""
@@ -176,8 +197,17 @@ def post_create(
         is_announcement=is_announcement,
     )
     if rendered.hashtags:
-        post.hashtags.set(rendered.hashtags)
-        _evidence_for_post(actor=actor, post=post, hashtags=rendered.hashtags)
+        _hashtags_attach_new(post, rendered.hashtags)
+        if not post.is_question:  # asking about #x shows the opposite of knowing it
+            from profiles.services import expertise_evidence_record_many  # imports this module
+
+            expertise_evidence_record_many(
+                actor=actor,
+                user=actor,
+                tag_names=rendered.hashtags,
+                kind="post_tagged",
+                object_id=post.pk,
+            )
     _sync_mentions(actor=actor, post=post, comment=None, user_ids=rendered.mentioned_user_ids)
     event_record(actor=actor, kind=EventKind.POST, group_id=post.group_id, target=post)
     _publish(post, "post.created", author=_name(actor))

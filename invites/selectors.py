@@ -4,10 +4,13 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, QuerySet
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from taggit.models import TaggedItem
 
 from groups.models import Membership, Visibility
 from groups.selectors import group_directory_for
@@ -60,24 +63,35 @@ class Onboarding:
 
 def onboarding_for(user) -> Onboarding:
     """The guided start: five steps, read from what the member has done."""
-    state = OnboardingState.objects.filter(user_id=user.pk).first()
-    profile = getattr(user, "profile", None)
+    # One query (it runs on every home page load): each step is a subquery.
+    state = OnboardingState.objects.filter(user_id=OuterRef("pk"))
+    profile = Profile.objects.filter(user_id=OuterRef("pk"))
+    expertise = TaggedItem.objects.filter(
+        content_type=ContentType.objects.get_for_model(Profile), object_id=OuterRef("profile__pk")
+    )
+    done = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .values(
+            step_photo=Subquery(profile.values("photo_avatar")[:1]),
+            step_expertise=Exists(expertise),
+            step_follow=Exists(following_of(user)),
+            step_groups=Exists(Membership.objects.filter(user_id=OuterRef("pk"))),
+            step_guidelines=Subquery(state.values("guidelines_read_at")[:1]),
+            step_dismissed=Subquery(state.values("dismissed_at")[:1]),
+        )
+        .first()
+    ) or {}
     steps = [
-        OnboardingStep("photo", _("Add a photo"), bool(profile and profile.photo_avatar)),
+        OnboardingStep("photo", _("Add a photo"), bool(done.get("step_photo"))),
+        OnboardingStep("expertise", _("Add your expertise"), bool(done.get("step_expertise"))),
+        OnboardingStep("follow", _("Follow colleagues"), bool(done.get("step_follow"))),
+        OnboardingStep("groups", _("Join groups"), bool(done.get("step_groups"))),
         OnboardingStep(
-            "expertise", _("Add your expertise"), bool(profile and profile.expertise.exists())
-        ),
-        OnboardingStep("follow", _("Follow colleagues"), following_of(user).exists()),
-        OnboardingStep(
-            "groups", _("Join groups"), Membership.objects.filter(user_id=user.pk).exists()
-        ),
-        OnboardingStep(
-            "guidelines",
-            _("Read the community guidelines"),
-            bool(state and state.guidelines_read_at),
+            "guidelines", _("Read the community guidelines"), bool(done.get("step_guidelines"))
         ),
     ]
-    return Onboarding(steps=steps, dismissed=bool(state and state.dismissed_at))
+    return Onboarding(steps=steps, dismissed=bool(done.get("step_dismissed")))
 
 
 def suggested_colleagues_for(user, *, limit: int = 6):

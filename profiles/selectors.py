@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -354,6 +355,34 @@ def tag_find(name: str) -> Tag | None:
     if synonym is not None:
         return synonym.tag
     return Tag.objects.filter(name__iexact=tag_name_normalise(name)).order_by("pk").first()
+
+
+def tags_find(names: Iterable[str]) -> dict[str, Tag]:
+    """tag_find for several names in two queries (a post's hashtags, a form's
+    expertise list), keyed by tag_key; names with no tag yet are left out."""
+    wanted = {tag_key(name): tag_name_normalise(name) for name in names if tag_key(name)}
+    if not wanted:
+        return {}
+    found = {
+        synonym.key: synonym.tag
+        for synonym in TagSynonym.objects.select_related("tag").filter(key__in=list(wanted))
+    }
+    rest = {key: name for key, name in wanted.items() if key not in found}
+    if rest:
+        same_name = Q()
+        for name in rest.values():
+            same_name |= Q(name__iexact=name)
+        unmatched = False
+        for tag in Tag.objects.filter(same_name).order_by("pk"):
+            keys = [key for key, name in rest.items() if tag.name.upper() == name.upper()]
+            unmatched |= not keys
+            for key in keys:
+                found.setdefault(key, tag)
+        if unmatched:  # a case rule Python and the database read differently: ask singly
+            for key, name in rest.items():
+                if key not in found and (tag := tag_find(name)) is not None:
+                    found[key] = tag
+    return found
 
 
 def tag_autocomplete_list(query: str, *, limit: int = AUTOCOMPLETE_LIMIT) -> list[str]:

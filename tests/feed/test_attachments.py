@@ -123,3 +123,16 @@ def test_only_the_author_adds_files_later():
     with pytest.raises(services.PermissionDenied):
         services.attachment_add(actor=UserFactory(), post=post, upload=upload("a.txt", b"x"))
     services.attachment_add(actor=author, post=post, upload=upload("a.txt", b"x"))
+
+
+def test_feed_asks_for_files_only_when_a_post_on_the_page_has_some(member, member_client):
+    from tests.helpers import count_queries
+
+    publish(member, body="Plain words")
+    member_client.get("/")  # warm per-process caches
+    without_files, _sql = count_queries(lambda: member_client.get("/"))
+    post = publish(member, upload("holiday.jpg", jpeg_with_gps()))
+    with_files, _sql = count_queries(lambda: member_client.get("/"))
+    html = member_client.get("/").content.decode()
+    assert with_files == without_files + 1
+    assert f'<img src="/files/{post.attachments.get().pk}/"' in html
