@@ -34,6 +34,7 @@ from groups.models import Group, Membership, Role
 from groups.selectors import (
     groups_readable_by,
     is_community_manager,
+    post_readable_by,
     posts_visible_to,
     user_may_moderate_group,
 )
@@ -286,7 +287,7 @@ def saved_posts_for(user, *, cursor: str | None = None, size: int = 20) -> Keyse
 def attachment_for(user, attachment_id: int) -> Attachment:
     """An attachment is exactly as visible as its post (Http404 otherwise)."""
     attachment = Attachment.objects.filter(
-        pk=attachment_id, post__in=posts_visible_to(user).values("pk")
+        post_readable_by(user, via="post__"), pk=attachment_id
     ).first()
     if attachment is None:
         raise Http404("No file here.")

@@ -68,6 +68,18 @@ def posts_visible_to(user: AnyUser) -> QuerySet[Post]:
     )
 
 
+def post_readable_by(user: AnyUser, *, via: str = "post__") -> Q:
+    """posts_visible_to's rule as a filter through a relation to the post
+    (comments: via="post__"). A query over a few comments then joins their
+    posts instead of comparing against every readable post of the company."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Q(pk__in=[])
+    readable = groups_readable_by(user).values("pk")
+    return Q(**{f"{via}deleted_at__isnull": True}) & (
+        Q(**{f"{via}group__isnull": True}) | Q(**{f"{via}group__in": readable})
+    )
+
+
 def user_may_read_group(user: AnyUser, group: Group) -> bool:
     return groups_readable_by(user).filter(pk=group.pk).exists()
 

@@ -23,7 +23,12 @@ from taggit.models import Tag, TaggedItem
 from cms.models import ShareableItemPage
 from feed.models import Comment, Post
 from groups.models import Group, Membership
-from groups.selectors import groups_readable_by, groups_visible_to, posts_visible_to
+from groups.selectors import (
+    groups_readable_by,
+    groups_visible_to,
+    post_readable_by,
+    posts_visible_to,
+)
 from profiles.models import Endorsement, EvidenceKind, ExpertiseEvidence, Profile
 from profiles.selectors import tag_autocomplete_list, tag_find, tag_name_normalise
 
@@ -204,7 +209,7 @@ def expertise_evidence(
     answer_ids = {row[3] for row in rows if row[2] == EvidenceKind.ACCEPTED_ANSWER}
     readable_answers = set(
         Comment.objects.filter(
-            pk__in=answer_ids, deleted_at__isnull=True, post__in=posts_visible_to(viewer)
+            post_readable_by(viewer), pk__in=answer_ids, deleted_at__isnull=True
         ).values_list("pk", flat=True)
     )
     for user_id, tag_id, kind, object_id, created_at in rows:
@@ -250,8 +255,8 @@ def _answer_groups(viewer: Any, user_ids: list[int], tag_ids: list[int]) -> dict
     if not answers:
         return {}
     for comment_id, author_id, group_name in Comment.objects.filter(
+        post_readable_by(viewer),
         pk__in=answers.keys(),
-        post__in=posts_visible_to(viewer),
         post__group__isnull=False,
     ).values_list("pk", "author_id", "post__group__name"):
         counts[(author_id, answers[comment_id])][group_name] += 1
@@ -531,7 +536,7 @@ def _visible_objects(viewer: Any, kind: str, ids: list[int]) -> dict[int, Any]:
         return posts.in_bulk()
     if kind == DocumentKind.COMMENT:
         comments = Comment.objects.filter(
-            pk__in=ids, deleted_at__isnull=True, post__in=posts_visible_to(viewer)
+            post_readable_by(viewer), pk__in=ids, deleted_at__isnull=True
         ).select_related("author__profile", "post__group")
         return comments.in_bulk()
     if kind == DocumentKind.GROUP:

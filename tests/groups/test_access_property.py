@@ -29,7 +29,12 @@ from hypothesis.extra.django import TestCase
 
 from feed.models import Attachment, Bookmark, Comment, Post
 from groups.models import Group, Membership, Visibility
-from groups.selectors import groups_readable_by, groups_visible_to, posts_visible_to
+from groups.selectors import (
+    groups_readable_by,
+    groups_visible_to,
+    post_readable_by,
+    posts_visible_to,
+)
 from profiles.models import User
 from search.services import index_rebuild
 from tests.factories import UserFactory
@@ -158,6 +163,11 @@ def _check(users, groups, posts, rules, through_pages: bool):
         known = set(groups_visible_to(user).values_list("pk", flat=True))
         readable = set(groups_readable_by(user).values_list("pk", flat=True))
         visible_posts = set(posts_visible_to(user).values_list("pk", flat=True))
+        # The same rule as a filter through a relation (what search and
+        # attachments use) must agree with posts_visible_to exactly.
+        assert visible_posts == set(
+            Post.objects.filter(post_readable_by(user, via="")).values_list("pk", flat=True)
+        ), ("post_readable_by", ui, rules)
         for gi, group in enumerate(groups):
             assert (group.pk in known) == rules.may_know(ui, gi), ("know", ui, gi, rules)
             assert (group.pk in readable) == rules.may_read(ui, gi), ("read", ui, gi, rules)
