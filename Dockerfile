@@ -43,7 +43,7 @@ RUN pip install -c requirements.lock -e .
 
 COPY . .
 COPY --from=assets /build/node_modules/htmx.org/dist/htmx.min.js community/static/vendor/htmx.min.js
-COPY --from=assets /build/node_modules/chart.js/dist/chart.umd.min.js community/static/vendor/chart.umd.min.js
+COPY --from=assets /build/node_modules/chart.js/dist/chart.umd.min.js /build/node_modules/chart.js/dist/chart.umd.min.js.map community/static/vendor/
 
 # Static files are collected once, at build time, with the production storage
 # (hashed names, compressed copies) that DEBUG=false selects; WhiteNoise serves

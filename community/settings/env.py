@@ -76,6 +76,17 @@ def database_from_env(sqlite_path: str) -> dict[str, Any]:
         raise ImproperlyConfigured("DATABASE_URL names no database, e.g. postgres://host/buzz.")
     if config["ENGINE"].endswith("postgresql"):
         config["CONN_HEALTH_CHECKS"] = True
+        pool_size = env_int("DATABASE_POOL_MAX_SIZE", 10)
+        if pool_size > 0:
+            # Under daphne every request may run on another thread, so
+            # CONN_MAX_AGE opened (and kept) a new connection per request;
+            # psycopg's pool hands each request a ready connection instead.
+            config["CONN_MAX_AGE"] = 0
+            config.setdefault("OPTIONS", {})["pool"] = {
+                "min_size": min(env_int("DATABASE_POOL_MIN_SIZE", 2), pool_size),
+                "max_size": pool_size,
+                "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+            }
     return config
 
 

@@ -96,6 +96,21 @@ def test_postgres_url_becomes_a_postgresql_database():
     assert config["CONN_HEALTH_CHECKS"] is True
 
 
+def test_postgres_connections_come_from_a_pool_unless_it_is_turned_off(monkeypatch):
+    # Under daphne a request may run on any thread: CONN_MAX_AGE alone opened
+    # (and kept) a connection per request; the pool reuses a few.
+    monkeypatch.setenv("DATABASE_URL", "postgres://buzz@db.internal/buzz")
+    monkeypatch.setenv("DATABASE_POOL_MAX_SIZE", "8")
+    config = env.database_from_env("/tmp/unused.sqlite3")
+    assert config["CONN_MAX_AGE"] == 0
+    assert config["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 8, "timeout": 10}
+    monkeypatch.setenv("DATABASE_POOL_MAX_SIZE", "0")
+    monkeypatch.setenv("DATABASE_CONN_MAX_AGE", "30")
+    config = env.database_from_env("/tmp/unused.sqlite3")
+    assert "pool" not in config.get("OPTIONS", {})
+    assert config["CONN_MAX_AGE"] == 30
+
+
 def test_no_database_url_means_a_sqlite_file_with_a_file_test_database(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     config = env.database_from_env("/srv/var/buzz.sqlite3")
