@@ -36,7 +36,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined: set[str] = set()
         self.member_groups: set[int] = set()
         self.watched: set[int] = set()
+        # The ids forwarded last, oldest first, and the same ids as a set: a scan
+        # of the deque per event and socket was most of the consumer's cost (B2).
         self.recent: deque[int] = deque(maxlen=RECENT_IDS)
+        self.recent_ids: set[int] = set()
         self.budget = MessageBudget(settings.BUZZ_RATE_WS_MESSAGES_PER_SECOND, window=1.0)
         if self.user is None or not self.user.is_authenticated:
             # Accept, then close with our code: a refused handshake reaches the
@@ -114,10 +117,25 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self._forward(event.as_message())
 
     async def _forward(self, event: dict[str, Any]) -> None:
-        if event["id"] in self.recent:  # reached us through two groups, or replayed
+        event_id = event["id"]
+        if event_id in self.recent_ids:  # reached us through two groups, or replayed
             return
-        self.recent.append(event["id"])
+        if len(self.recent) == self.recent.maxlen:
+            self.recent_ids.discard(self.recent[0])
+        self.recent.append(event_id)
+        self.recent_ids.add(event_id)
         await self.send_json(event)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels closes stale database connections before every handler, through
+        # the process's one sync thread: for a live event that is a thread hop per
+        # socket, which serialised a 1,000-member fan-out (B2, docs/benchmarks.md).
+        # live_event reads the database only through database_sync_to_async, which
+        # closes stale connections itself, before and after.
+        if message.get("type") == "live.event":
+            await self.live_event(message)
+            return
+        await super().dispatch(message)
 
     async def live_event(self, message: dict[str, Any]) -> None:
         event = message["event"]

@@ -261,7 +261,8 @@ def member_signup(
 
 
 def signup_login(request, user) -> None:
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    # The project's own backend: a session naming another one logs nobody in.
+    login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
 
 
 @transaction.atomic
