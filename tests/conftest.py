@@ -160,6 +160,9 @@ async def _session_cookie_for(user) -> str:
 
 def _set_test_database_name() -> None:
     # Runs in the daphne child: point it at the test database pytest-django made.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from asgiref.sync import AsyncToSync, SyncToAsync
     from django.db import connections
 
     for alias in connections:
@@ -167,6 +170,15 @@ def _set_test_database_name() -> None:
         test_name = connection.settings_dict.get("TEST", {}).get("NAME")
         if connection.vendor == "sqlite" and test_name:
             connection.settings_dict["NAME"] = test_name
+        # The parent's connection (and psycopg pool) sockets came through the
+        # fork: forget them, unclosed (closing would end the parent's session).
+        connection.connection = None
+        getattr(type(connection), "_connection_pools", {}).clear()
+    # Threads do not survive a fork, but asgiref's executors still name the
+    # parent's: after an async test had run, the child's first sync_to_async
+    # waited forever for a thread that is not there.
+    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
+    AsyncToSync.loop_thread_executors.clear()
 
 
 @contextlib.contextmanager

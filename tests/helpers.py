@@ -50,12 +50,9 @@ def redis_channel_layer_down() -> Iterator[None]:
     from channels.layers import channel_layers
     from django.test import override_settings
 
-    layers = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [{"address": f"redis://127.0.0.1:{closed_port()}/0"}]},
-        }
-    }
+    from community.settings.channels import channel_layer_config
+
+    layers = {"default": channel_layer_config(f"redis://127.0.0.1:{closed_port()}/0")}
     with override_settings(CHANNEL_LAYERS=layers):
         channel_layers.backends.clear()
         try:

@@ -65,12 +65,15 @@ def _settings_in_a_fresh_process(**env: str) -> str:
     return result.stdout.strip()
 
 
-def test_environment_picks_the_layer_core_by_default():
+def test_environment_picks_the_layer_pubsub_by_default():
     redis = {"REDIS_URL": "redis://127.0.0.1:6379/12"}
-    assert _settings_in_a_fresh_process(**redis) == "channels_redis.core.RedisChannelLayer buzz"
     assert (
-        _settings_in_a_fresh_process(**redis, BUZZ_CHANNEL_LAYER="pubsub", BUZZ_CHANNEL_PREFIX="b2")
-        == "channels_redis.pubsub.RedisPubSubChannelLayer b2"
+        _settings_in_a_fresh_process(**redis)
+        == "channels_redis.pubsub.RedisPubSubChannelLayer buzz"
+    )
+    assert (
+        _settings_in_a_fresh_process(**redis, BUZZ_CHANNEL_LAYER="core", BUZZ_CHANNEL_PREFIX="b2")
+        == "channels_redis.core.RedisChannelLayer b2"
     )
 
 

@@ -64,7 +64,7 @@ def test_healthz_says_503_when_redis_is_down(client):
     assert response.status_code == 503
     layer = response.json()["components"]["channel_layer"]
     assert layer["ok"] is False
-    assert layer["backend"] == "RedisChannelLayer"
+    assert layer["backend"] == "RedisPubSubChannelLayer"
 
 
 @pytest.mark.django_db

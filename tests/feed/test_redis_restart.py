@@ -14,6 +14,7 @@ from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from django.test import override_settings
 
+from community.settings.channels import channel_layer_config
 from feed import services
 from tests.factories import UserFactory
 from tests.helpers import closed_port
@@ -63,20 +64,14 @@ class PrivateRedis:
             self.process = None
 
 
-@pytest.fixture
-def private_redis(tmp_path):
+@pytest.fixture(params=["pubsub", "core"])
+def private_redis(tmp_path, request):
     if REDIS_SERVER is None:
         pytest.fail("redis-server is not installed (the CI machine has it)")
     redis = PrivateRedis(tmp_path)
     redis.start()
-    layers = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                "hosts": [{"address": f"redis://127.0.0.1:{redis.port}/0", "socket_timeout": None}]
-            },
-        }
-    }
+    # Both Redis layers Buzz can be configured with (BUZZ_CHANNEL_LAYER).
+    layers = {"default": channel_layer_config(f"redis://127.0.0.1:{redis.port}/0", request.param)}
     with override_settings(CHANNEL_LAYERS=layers):
         channel_layers.backends.clear()
         yield redis

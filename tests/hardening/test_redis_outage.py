@@ -18,6 +18,7 @@ from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from django.test import Client, override_settings
 
+from community.settings.channels import channel_layer_config
 from feed import services
 from feed.models import LiveEvent, Post
 from tests.factories import UserFactory
@@ -33,17 +34,13 @@ pytestmark = [
 db = database_sync_to_async
 
 
-@pytest.fixture
-def private_redis(tmp_path):
+@pytest.fixture(params=["pubsub", "core"])
+def private_redis(tmp_path, request):
     redis = PrivateRedis(tmp_path)
     redis.start()
     url = f"redis://127.0.0.1:{redis.port}/0"
-    layers = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [{"address": url, "socket_timeout": None}]},
-        }
-    }
+    # Both Redis layers Buzz can be configured with (BUZZ_CHANNEL_LAYER).
+    layers = {"default": channel_layer_config(url, request.param)}
     caches = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
