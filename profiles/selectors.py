@@ -296,10 +296,13 @@ def endorsements_received(member: User) -> QuerySet[Endorsement]:
     )
 
 
+SUGGESTION_CONTENDERS = 200
+
+
 def follow_suggestions_for(viewer: User, *, limit: int = SUGGESTION_LIMIT) -> QuerySet[Profile]:
     """Active colleagues the viewer does not follow yet (never the viewer), most
     followed by the people the viewer follows first, then colleagues of the
-    same department, then those sharing an expertise tag. One query."""
+    same department, then those sharing an expertise tag. Two queries."""
     viewer_id = _viewer_id(viewer)
     if viewer_id is None or not viewer.is_active:
         return Profile.objects.none()
@@ -309,17 +312,12 @@ def follow_suggestions_for(viewer: User, *, limit: int = SUGGESTION_LIMIT) -> Qu
     shared_tags = _profile_tagged_items().filter(
         object_id=OuterRef("pk"), tag_id__in=my_tags.values("tag_id")
     )
-    return (
+    candidates = (
         Profile.objects.filter(user__is_active=True)
         .exclude(user_id=viewer_id)
         .exclude(user_id__in=my_following)
         .select_related("user", "department")
         .annotate(
-            followed_by_my_follows=count_of(
-                Follow.objects.filter(follower_id__in=my_following),
-                link="followed",
-                outer="user_id",
-            ),
             same_department=Case(
                 When(department_id__in=my_profile.values("department_id"), then=Value(True)),
                 default=Value(False),
@@ -327,10 +325,44 @@ def follow_suggestions_for(viewer: User, *, limit: int = SUGGESTION_LIMIT) -> Qu
             ),
             shares_expertise=Exists(shared_tags),
         )
-        .order_by(
-            "-followed_by_my_follows", "-same_department", "-shares_expertise", "display_name", "pk"
-        )[:limit]
     )
+    order = ["-followed_by_my_follows", "-same_department", "-shares_expertise"]
+    order += ["display_name", "pk"]
+    # Counting, for every colleague, how many of my follows follow them costs a
+    # subquery each (2.6 s at 50,000 people). Count once instead; when enough
+    # people have a count, only those who can reach the first `limit` places are
+    # ranked (the same answer: the count orders first).
+    counts = dict(
+        Follow.objects.filter(follower_id__in=my_following, followed__is_active=True)
+        .exclude(followed_id__in=my_following)
+        .exclude(followed_id=viewer_id)
+        .values("followed_id")
+        .annotate(n=Count("pk"))
+        .values_list("followed_id", "n")
+    )
+    if len(counts) >= limit:
+        threshold = sorted(counts.values(), reverse=True)[limit - 1]
+        contenders = {user_id: n for user_id, n in counts.items() if n >= threshold}
+        if len(contenders) <= SUGGESTION_CONTENDERS:
+            return (
+                candidates.filter(user_id__in=contenders)
+                .annotate(
+                    followed_by_my_follows=Case(
+                        *[
+                            When(user_id=user_id, then=Value(n))
+                            for user_id, n in contenders.items()
+                        ],
+                        default=Value(0),
+                        output_field=IntegerField(),
+                    )
+                )
+                .order_by(*order)[:limit]
+            )
+    return candidates.annotate(
+        followed_by_my_follows=count_of(
+            Follow.objects.filter(follower_id__in=my_following), link="followed", outer="user_id"
+        )
+    ).order_by(*order)[:limit]
 
 
 # --- tags ------------------------------------------------------------------------------

@@ -108,3 +108,29 @@ def test_suggestions_rank_friends_of_friends_then_department_and_skip_self_follo
     assert me not in suggested
     assert friend not in suggested
     assert all(user.is_active for user in suggested)
+
+
+def test_suggestions_ranking_only_contenders_gives_the_same_order_as_ranking_everyone(
+    monkeypatch,
+):
+    import random
+
+    from profiles import selectors
+
+    rng = random.Random(3)
+    department = DepartmentFactory(name="Lending")
+    me = UserFactory(profile__department=department)
+    people = [UserFactory(profile__department=department if n % 3 else None) for n in range(18)]
+    friends = people[:6]
+    for friend in friends:
+        FollowFactory(follower=me, followed=friend)
+        for other in rng.sample(people[6:], 5):
+            FollowFactory(follower=friend, followed=other)
+    people[7].is_active = False
+    people[7].save()
+
+    fast = [p.user_id for p in follow_suggestions_for(me, limit=4)]
+    monkeypatch.setattr(selectors, "SUGGESTION_CONTENDERS", -1)  # force ranking everyone
+    everyone = [p.user_id for p in follow_suggestions_for(me, limit=4)]
+    assert fast == everyone and len(fast) == 4
+    assert people[7].pk not in fast
