@@ -36,6 +36,7 @@ from groups.selectors import (
 )
 from metrics.models import EventKind
 from metrics.services import event_record, reads_record
+from profiles.selectors import tags_named
 from search.models import DocumentKind
 from search.services import outbox_add
 from webhooks.services import webhook_post_created_emit
@@ -109,14 +110,11 @@ def _hashtags_attach_new(post: Post, names: Sequence[str]) -> None:
     else a new one) in two queries; taggit's set() costs about five per tag.
     No TaggedItem signal is needed: the new post is already in the search outbox
     and is indexed with its tags after commit."""
-    same_name = Q()
-    for name in names:
-        same_name |= Q(name__iexact=name)
-    existing = list(Tag.objects.filter(same_name).order_by("pk"))
+    existing = tags_named(names)
     tags: dict[int, Tag] = {}
     for name in names:
-        tag = next((t for t in existing if t.name.upper() == name.upper()), None)
-        if tag is None:  # new, or a case rule Python and the database read differently
+        tag = existing.get(name)
+        if tag is None:
             tag, _created = Tag.objects.get_or_create(name__iexact=name, defaults={"name": name})
         tags.setdefault(tag.pk, tag)
     TaggedItem.objects.bulk_create(

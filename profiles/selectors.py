@@ -403,20 +403,33 @@ def tags_find(names: Iterable[str]) -> dict[str, Tag]:
         for synonym in TagSynonym.objects.select_related("tag").filter(key__in=list(wanted))
     }
     rest = {key: name for key, name in wanted.items() if key not in found}
-    if rest:
-        same_name = Q()
-        for name in rest.values():
-            same_name |= Q(name__iexact=name)
-        unmatched = False
-        for tag in Tag.objects.filter(same_name).order_by("pk"):
-            keys = [key for key, name in rest.items() if tag.name.upper() == name.upper()]
-            unmatched |= not keys
-            for key in keys:
-                found.setdefault(key, tag)
-        if unmatched:  # a case rule Python and the database read differently: ask singly
-            for key, name in rest.items():
-                if key not in found and (tag := tag_find(name)) is not None:
-                    found[key] = tag
+    named = tags_named(rest.values())
+    found.update({key: named[name] for key, name in rest.items() if name in named})
+    return found
+
+
+def tags_named(names: Iterable[str]) -> dict[str, Tag]:
+    """Existing tags named like `names` in any case (the oldest of several
+    spellings: taggit's and tag_find's rule), keyed by the name as given, in
+    one query; names nobody used yet are left out."""
+    names = list(dict.fromkeys(names))
+    if not names:
+        return {}
+    same_name = Q()
+    for name in names:
+        same_name |= Q(name__iexact=name)
+    found: dict[str, Tag] = {}
+    unmatched = False
+    for tag in Tag.objects.filter(same_name).order_by("pk"):
+        matching = [name for name in names if tag.name.upper() == name.upper()]
+        unmatched |= not matching
+        for name in matching:
+            found.setdefault(name, tag)
+    if unmatched:  # a case rule Python and the database read differently: ask singly
+        for name in names:
+            tag = Tag.objects.filter(name__iexact=name).order_by("pk").first()
+            if name not in found and tag is not None:
+                found[name] = tag
     return found
 
 
