@@ -141,10 +141,33 @@ def redis_benchmark(url: str, requests: int, clients: int) -> dict[str, Stats]:
     return rows
 
 
-def pubsub_round_trip(url: str, rounds: int) -> Stats:
-    from bench.fanout import raw_round_trip
+async def _raw_round_trips(url: str, rounds: int) -> list[float]:
+    """PUBLISH on one redis-py connection until another, subscribed, has it (ms)."""
+    import uuid
 
-    return summary(asyncio.run(raw_round_trip(url, rounds)))
+    from redis import asyncio as aioredis
+
+    publisher = aioredis.from_url(url)
+    subscriber = aioredis.from_url(url)
+    pubsub = subscriber.pubsub()
+    channel = f"bench-raw-{uuid.uuid4().hex}"
+    await pubsub.subscribe(channel)
+    await pubsub.get_message(timeout=1)  # the subscribe confirmation
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        await publisher.publish(channel, b"x")
+        while (await pubsub.get_message(timeout=1)) is None:
+            pass
+        samples.append((time.perf_counter() - start) * 1000)
+    await pubsub.aclose()
+    await publisher.aclose()
+    await subscriber.aclose()
+    return samples
+
+
+def pubsub_round_trip(url: str, rounds: int) -> Stats:
+    return summary(asyncio.run(_raw_round_trips(url, rounds)))
 
 
 # --- PostgreSQL -------------------------------------------------------------------------
