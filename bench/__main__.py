@@ -188,7 +188,7 @@ def page_latency(rounds: int) -> str:
     from django.test import Client
     from django.test.utils import override_settings
 
-    from bench.feed import SUBJECT, _timed_rounds
+    from bench.feed import SUBJECT, timed_rounds
     from feed.models import Post
     from groups.models import Visibility
     from profiles.models import User
@@ -232,7 +232,7 @@ def page_latency(rounds: int) -> str:
         **_search_scenarios(get),
     }
     with override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["testserver"]):
-        timings = _timed_rounds(scenarios, rounds)
+        timings = timed_rounds(scenarios, rounds)
     baseline = statistics.median(timings["raw: bare Django view"])
     rows, search_p95 = [], {}
     for name, samples in timings.items():

@@ -41,9 +41,7 @@ class Row:
         return statistics.median(self.samples), q[94], q[98]
 
 
-def _timed_rounds(
-    scenarios: dict[str, Callable[[], object]], rounds: int
-) -> dict[str, list[float]]:
+def timed_rounds(scenarios: dict[str, Callable[[], object]], rounds: int) -> dict[str, list[float]]:
     """Every scenario once per round, the order rotating, so drift hits all alike."""
     for run in scenarios.values():  # warm caches and connections
         run()
@@ -56,15 +54,6 @@ def _timed_rounds(
             scenarios[name]()
             timings[name].append((time.perf_counter() - start) * 1000)
     return timings
-
-
-def _query_count(action: Callable[[], object]) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        action()
-    return len(captured.captured_queries)
 
 
 def timeline_key(user_id: int) -> str:
@@ -143,6 +132,7 @@ def measure(rounds: int, redis_url: str) -> dict:
     from feed.selectors import feed_for_member
     from groups.models import Group, Membership
     from profiles.models import Follow
+    from tests.helpers import count_queries
 
     user = get_user_model().objects.get(username=SUBJECT)
     groups = Membership.objects.filter(user=user).count()
@@ -182,10 +172,12 @@ def measure(rounds: int, redis_url: str) -> dict:
         "page: /api/v1/feed (JSON)": get("/api/v1/feed"),
     }
     with override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["testserver"]):
-        timings = _timed_rounds(scenarios, rounds)
+        timings = timed_rounds(scenarios, rounds)
         # Counted after the rounds: per-process caches (content types) are warm.
         queries = {
-            name: _query_count(run) for name, run in scenarios.items() if not name.startswith("raw")
+            name: count_queries(run)[0]
+            for name, run in scenarios.items()
+            if not name.startswith("raw")
         }
     rows = [Row(name, samples, queries.get(name)) for name, samples in timings.items()]
 

@@ -413,7 +413,7 @@ def member_sessions(users, secret_key: str) -> list[str]:
     return [row.session_key for row in rows]
 
 
-def _delete_made(post_ids: list[int], session_keys: list[str], since) -> None:
+def delete_made(post_ids: list[int], session_keys: list[str], since) -> None:
     from django.contrib.sessions.models import Session
     from django_tasks_db.models import DBTaskResult
 
@@ -877,7 +877,7 @@ def report(
                 phases += measure_stack(run, stack, size, rates)
     finally:
         _close_publisher_connections(run)
-        _delete_made(run.post_ids, run.session_keys, started)
+        delete_made(run.post_ids, run.session_keys, started)
         _forget_redis_keys(run)
     return render(phases, seconds=seconds, pinning=pin_plan()[2])
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 
-from bench.feed import Row, _query_count, _timed_rounds
+from bench.feed import Row, timed_rounds
 
 AUTHORS_GROUP = "bench-live-200"
 TARGET_P95_MS = 40
@@ -35,6 +35,7 @@ def measure(rounds: int) -> dict:
     from feed import services
     from feed.models import Post
     from groups.models import Group, Membership
+    from tests.helpers import count_queries
 
     group = Group.objects.get(slug=AUTHORS_GROUP)
     members = list(
@@ -90,16 +91,18 @@ def measure(rounds: int) -> dict:
         "page: POST /posts/new/ (form, redirect)": page,
     }
     with override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["testserver"]):
-        timings = _timed_rounds(scenarios, rounds)
+        timings = timed_rounds(scenarios, rounds)
         # Counted after the rounds: per-process caches (content types) are warm.
         queries = {
-            name: _query_count(run) for name, run in scenarios.items() if not name.startswith("raw")
+            name: count_queries(run)[0]
+            for name, run in scenarios.items()
+            if not name.startswith("raw")
         }
     # Leave the organisation as it was: the posts and what they queued.
-    from bench.live import _delete_made
+    from bench.live import delete_made
 
     made = list(Post.objects.filter(pk__gt=created_before).values_list("pk", flat=True))
-    _delete_made(made, [], started)
+    delete_made(made, [], started)
     return {
         "rows": [Row(name, samples, queries.get(name)) for name, samples in timings.items()],
         "group_size": len(members),
