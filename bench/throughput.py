@@ -303,8 +303,16 @@ NOTABLE = (
         "profiles/selectors.py",
         "access_token_for_secret",
     ),
-    ("rate limit hit() in Redis", "community/ratelimit.py", "hit"),
-    ("audit_token_used (cache.add)", "community/services.py", "audit_token_used"),
+    (
+        "rate limit hit() + token-use audit mark, one Redis round trip",
+        "community/ratelimit.py",
+        "hit",
+    ),
+    (
+        "audit_token_used (a database write once an hour)",
+        "community/services.py",
+        "audit_token_used",
+    ),
     ("rendering the JSON response (ninja)", "ninja/operation.py", "_result_to_response"),
 )
 

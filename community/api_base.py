@@ -24,7 +24,7 @@ from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 
 from community import ratelimit
-from community.services import audit_token_used
+from community.services import TOKEN_USED_EVERY, audit_token_used, token_used_key
 from profiles import selectors as profile_selectors
 from profiles import services as profile_services
 
@@ -139,9 +139,13 @@ class TokenAuth(HttpBearer):
                 _("This token is unknown, revoked or expired, or its account is deactivated."),
             )
         # Over the limit: RateLimited, a 429 in the envelope (community/api.py).
-        ratelimit.check_api_token(access.pk)
+        # One Redis round trip counts the request and asks whether this hour's
+        # token-use audit entry is still to be written.
+        first_use = ratelimit.check_api_token(
+            access.pk, mark=token_used_key(access), mark_timeout=TOKEN_USED_EVERY
+        )
         profile_services.token_mark_used(token=access)
-        audit_token_used(token=access, request=request)
+        audit_token_used(token=access, request=request, first_this_hour=first_use)
         if request.method not in SAFE_METHODS and not access.may_write:
             raise ApiError(
                 403,

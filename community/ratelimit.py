@@ -1,5 +1,6 @@
 """Rate limits: fixed-window counters in Django's cache (Redis when REDIS_URL is
-set, local memory otherwise), counted with the cache's atomic incr.
+set, local memory otherwise), counted atomically, on Redis in one round trip
+(community.cache.count_and_add).
 
 When the cache fails (Redis down) the limit is skipped with a warning: members
 keep posting (DESIGN rule 3). Logins are the exception: their failures are
@@ -11,17 +12,20 @@ for limits meant against floods and scripts, one cheap key per window is worth i
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
 from collections import deque
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from community.cache import count_and_add
 
 logger = logging.getLogger(__name__)
 
@@ -53,27 +57,45 @@ def wait_text(seconds: int) -> str:
 
 
 def hit(
-    scope: str, ident: object, *, limit: int, window: int, message: str, amount: int = 1
-) -> None:
+    scope: str,
+    ident: object,
+    *,
+    limit: int,
+    window: int,
+    message: str,
+    amount: int = 1,
+    mark: str | None = None,
+    mark_timeout: int = 0,
+) -> bool | None:
     """Count `amount` against `scope` for `ident` in the current window; raise
-    RateLimited once the count exceeds `limit`. `message` may use %(wait)s."""
+    RateLimited once the count exceeds `limit`. `message` may use %(wait)s.
+
+    `mark`, a cache key, is cache.add()ed for `mark_timeout` seconds in the same
+    Redis round trip: the answer is returned (None when not asked or the cache
+    is down). A refused hit does not keep its mark."""
     now = clock()
     start = int(now // window) * window
     key = f"{KEY_PREFIX}:{scope}:{ident}:{start}"
     try:
-        # add() is a no-op when the key exists; incr() is atomic in Redis and locmem.
-        cache.add(key, 0, timeout=window + 5)
-        try:
-            count = cache.incr(key, amount)
-        except ValueError:  # the key expired between add and incr
-            cache.set(key, amount, timeout=window + 5)
-            count = amount
+        count, marked = count_and_add(
+            caches["default"],
+            key,
+            amount=amount,
+            timeout=window + 5,
+            mark=mark,
+            mark_timeout=mark_timeout,
+        )
     except Exception:
         logger.warning("rate limit %s not checked: the cache is unavailable", scope, exc_info=True)
-        return
+        return None
     if count > limit:
+        if marked:
+            # As if the mark had been asked after the check, as it was before.
+            with contextlib.suppress(Exception):
+                cache.delete(mark)
         retry_after = max(1, math.ceil(start + window - now))
         raise RateLimited(retry_after, message % {"wait": wait_text(retry_after)})
+    return marked
 
 
 def check_post(user) -> None:
@@ -107,13 +129,19 @@ def check_invites(user, *, count: int) -> None:
     )
 
 
-def check_api_token(token_id: int) -> None:
-    hit(
+def check_api_token(
+    token_id: int, *, mark: str | None = None, mark_timeout: int = 0
+) -> bool | None:
+    """Count a request with this token; `mark` as in hit() (the audit log's
+    once-an-hour key for token use rides along in the same round trip)."""
+    return hit(
         "api-token",
         token_id,
         limit=settings.BUZZ_RATE_API_PER_MINUTE,
         window=60,
         message=_("Too many requests with this token. Try again in %(wait)s."),
+        mark=mark,
+        mark_timeout=mark_timeout,
     )
 
 

@@ -51,19 +51,26 @@ def audit_record(
     )
 
 
-def audit_token_used(*, token, request: HttpRequest) -> None:
-    """Record an API token's use at most once an hour per token: the cache says
-    whether this hour's entry exists, the database when the cache is down."""
+def token_used_key(token) -> str:
+    """The cache key that says a token's use was recorded this hour."""
     # The hash part keeps keys unique even where ids are reused (test databases).
-    key = f"audit:token-used:{token.pk}:{token.secret_hash[:16]}"
-    try:
-        first_this_hour = cache.add(key, 1, timeout=TOKEN_USED_EVERY)
-    except Exception:
-        logger.warning("audit: the cache is unavailable, asking the database", exc_info=True)
-        since = timezone.now() - dt.timedelta(seconds=TOKEN_USED_EVERY)
-        first_this_hour = not AuditEntry.objects.filter(
-            action=AuditAction.TOKEN_USED, detail__token=token.pk, at__gte=since
-        ).exists()
+    return f"audit:token-used:{token.pk}:{token.secret_hash[:16]}"
+
+
+def audit_token_used(*, token, request: HttpRequest, first_this_hour: bool | None = None) -> None:
+    """Record an API token's use at most once an hour per token: the cache says
+    whether this hour's entry exists, the database when the cache is down.
+    `first_this_hour` is the answer of the cache.add() of token_used_key() when
+    the caller made it already (the API's rate limit does, in its round trip)."""
+    if first_this_hour is None:
+        try:
+            first_this_hour = cache.add(token_used_key(token), 1, timeout=TOKEN_USED_EVERY)
+        except Exception:
+            logger.warning("audit: the cache is unavailable, asking the database", exc_info=True)
+            since = timezone.now() - dt.timedelta(seconds=TOKEN_USED_EVERY)
+            first_this_hour = not AuditEntry.objects.filter(
+                action=AuditAction.TOKEN_USED, detail__token=token.pk, at__gte=since
+            ).exists()
     if first_this_hour:
         audit_record(
             actor=token.user,

@@ -77,9 +77,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "metrics.middleware.VisitMiddleware",
-    "community.ratelimit.RateLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Innermost: under daphne, a sync-only middleware makes every one inside it
+    # async, and Django then runs each of their hooks through sync_to_async (a
+    # thread hop apiece). Here the two above stay in the sync chain: two hops
+    # fewer per request. Its process_exception needs no particular place.
+    "community.ratelimit.RateLimitMiddleware",
 ]
 
 ROOT_URLCONF = "community.urls"
