@@ -23,6 +23,7 @@ from groups.selectors import (
 from invites.selectors import onboarding_for
 
 from . import services
+from .cards import attach_card_html
 from .forms import (
     CommentForm,
     NotificationSettingsForm,
@@ -74,6 +75,7 @@ def home(request: HttpRequest) -> HttpResponse:
         page = feed_for_member(request.user, cursor=request.GET.get("after"), top=top)
     except InvalidCursor:
         return render(request, "community/bad_cursor.html", status=400)
+    attach_card_html(page.items, request)
     return render(
         request,
         "feed/home.html",
