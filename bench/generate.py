@@ -26,6 +26,8 @@ What is in it:
 - Search documents (database backend) for people and groups, through
   search.services.index_rebuild. Posts and comments are NOT indexed unless
   `index_posts=True` (`--index-posts`), which takes minutes at 1M posts.
+- The people search's expertise statistics (search.ExpertiseStat), counted
+  for everyone once the evidence is in.
 
 Fixtures the benchmarks find by name (also returned in `BenchOrg`):
 - every member logs in as `user00001`, `user00002`, ... (user id = the number;
@@ -90,6 +92,7 @@ TABLES = [
     "feed_reaction",
     "profiles_expertiseevidence",
     "search_searchdocument",
+    "search_expertisestat",
 ]
 # Wagtail's page tree references users: TRUNCATE profiles_user CASCADE would wipe
 # the root page and the Site (STACK-NOTES trap 2), so those tables are left alone.
@@ -304,6 +307,12 @@ def generate(
             _reset_sequences(cursor)
     with timer("search index"):
         _index_search(bar, index_posts=index_posts)
+    with timer("expertise statistics"):
+        from search.services import expertise_stats_rebuild
+
+        progress = bar("expertise statistics", people)
+        expertise_stats_rebuild(on_batch=progress.update)
+        progress.close()
     with timer("analyze"), connection.cursor() as cur:
         # VACUUM sets the visibility map, so index-only scans work from the start.
         for table in TABLES:

@@ -218,10 +218,11 @@ def seed_demo(
         _seed_participation(rng, users, now, progress)
     # Bulk inserts send no signals: index everything once the data is in.
     from search.models import DocumentKind
-    from search.services import index_rebuild
+    from search.services import expertise_stats_rebuild, index_rebuild
 
     for kind in progress(DocumentKind.values, "search index", len(DocumentKind.values)):
         index_rebuild(kind)
+    expertise_stats_rebuild()  # the people search ranks by these counts
 
     return SeedSummary(
         people=len(users),

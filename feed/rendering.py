@@ -76,16 +76,7 @@ def render_body(text: str, *, users_by_username: dict[str, int] | None = None) -
     """Render a member's text. Mentions link only to active members (looked up in
     one query unless the caller passes the lookup); unknown names stay text."""
     if users_by_username is None:
-        names = mentioned_usernames(text)
-        users_by_username = {}
-        if names:
-            users_by_username = {
-                username.lower(): pk
-                for pk, username in get_user_model()
-                .objects.filter(is_active=True)
-                .filter(_any_username(names))
-                .values_list("pk", "username")
-            }
+        users_by_username = _active_users_named(mentioned_usernames(text))
     hashtags: set[str] = set()
     html = render_markdown(text, extensions=[_MentionsAndHashtags(users_by_username, hashtags)])
     mentioned = sorted(
@@ -94,8 +85,29 @@ def render_body(text: str, *, users_by_username: dict[str, int] | None = None) -
     return RenderedBody(html=html, mentioned_user_ids=mentioned, hashtags=sorted(hashtags))
 
 
+def _active_users_named(names: set[str]) -> dict[str, int]:
+    """Active members by lowercased username, matched in any case. Exact
+    (lowercase) names first, on the username's unique index; only the names
+    left over are matched case-insensitively, which scans every user (no
+    index on UPPER(username)): most mentions are typed as the username is."""
+    names = set(sorted(names)[:MAX_MENTIONS])
+    if not names:
+        return {}
+    active = get_user_model().objects.filter(is_active=True)
+    found = {
+        username.lower(): pk
+        for pk, username in active.filter(username__in=names).values_list("pk", "username")
+    }
+    if rest := names - set(found):
+        found |= {
+            username.lower(): pk
+            for pk, username in active.filter(_any_username(rest)).values_list("pk", "username")
+        }
+    return found
+
+
 def _any_username(names: set[str]) -> Q:
     query = Q()
-    for name in sorted(names)[:MAX_MENTIONS]:
+    for name in sorted(names):
         query |= Q(username__iexact=name)
     return query

@@ -17,16 +17,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from taggit.models import Tag, TaggedItem
 
 from community.models import AuditAction
+from community.querysets import count_of
 from community.services import audit_record
 from community.uploads import check_size, open_image, reencode_image, sniff_upload
 from groups.models import Group
 from groups.selectors import (
+    group_shown_on_public_display,
     is_community_manager,
     posts_visible_to,
     user_may_accept_answer,
@@ -35,7 +37,7 @@ from groups.selectors import (
     user_may_post_in,
 )
 from metrics.models import EventKind
-from metrics.services import event_record, reads_record
+from metrics.services import event_record, events_record, reads_record
 from profiles.selectors import tags_named
 from search.models import DocumentKind
 from search.services import outbox_add
@@ -88,14 +90,33 @@ def _clean_body(body: str) -> str:
     return body
 
 
-def _sync_mentions(*, actor, post: Post, comment: Comment | None, user_ids: list[int]) -> None:
-    existing = set(
-        Mention.objects.filter(post=post, comment=comment).values_list("user_id", flat=True)
-    )
-    new = [uid for uid in user_ids if uid not in existing and uid != actor.pk]
+def _sync_mentions(
+    *,
+    actor,
+    post: Post,
+    comment: Comment | None,
+    user_ids: list[int],
+    created: bool = False,
+    act: EventKind | None = None,
+) -> None:
+    """Mention rows, events and notifications for the members newly mentioned.
+    `created`: the post or comment was just made, so it mentions nobody yet.
+    `act`: the write's own participation event (its target the comment, else
+    the post), recorded in the same INSERT as the mentions' events."""
+    existing: set[int] = set()
+    if not created:
+        existing = set(
+            Mention.objects.filter(post=post, comment=comment).values_list("user_id", flat=True)
+        )
+    new = [uid for uid in dict.fromkeys(user_ids) if uid not in existing and uid != actor.pk]
     Mention.objects.bulk_create(Mention(user_id=uid, post=post, comment=comment) for uid in new)
+    events: list[tuple[EventKind, int | None, Post | Comment]] = [
+        (EventKind.MENTION, post.group_id, post) for _uid in new
+    ]
+    if act is not None:
+        events.append((act, post.group_id, comment or post))
+    events_record(actor=actor, events=events)
     for uid in new:
-        event_record(actor=actor, kind=EventKind.MENTION, group_id=post.group_id, target=post)
         notify(
             recipient_id=uid,
             kind=NotificationKind.MENTION,
@@ -105,21 +126,23 @@ def _sync_mentions(*, actor, post: Post, comment: Comment | None, user_ids: list
         )
 
 
-def _hashtags_attach_new(post: Post, names: Sequence[str]) -> None:
+def _hashtags_attach_new(post: Post, names: Sequence[str]) -> dict[str, Tag]:
     """A new post's hashtags with taggit's rules (an existing tag in any case,
     else a new one) in two queries; taggit's set() costs about five per tag.
     No TaggedItem signal is needed: the new post is already in the search outbox
-    and is indexed with its tags after commit."""
+    and is indexed with its tags after commit. Returns the tag of each name."""
     existing = tags_named(names)
     tags: dict[int, Tag] = {}
     for name in names:
         tag = existing.get(name)
         if tag is None:
             tag, _created = Tag.objects.get_or_create(name__iexact=name, defaults={"name": name})
+            existing[name] = tag
         tags.setdefault(tag.pk, tag)
     TaggedItem.objects.bulk_create(
         [TaggedItem(content_object=post, tag=tag) for tag in tags.values()]
     )
+    return existing
 
 
 def _evidence_for_post(*, actor, post: Post, hashtags: Sequence[str]) -> None:
@@ -161,11 +184,15 @@ def _name(user) -> str:
 
 def _publish(post: Post, event_type: str, **payload) -> None:
     """A live event about a post, for the sockets that may see that post."""
+    on_public_display = None  # not known: the publisher looks it up after commit
+    if post.group_id is None or Post.group.is_cached(post):
+        on_public_display = group_shown_on_public_display(post.group)
     live_event_publish(
         type=event_type,
         group_id=post.group_id,
         post_id=post.pk,
         payload={"post": post.pk, "group": post.group_id, **payload},
+        on_public_display=on_public_display,
     )
 
 
@@ -180,6 +207,20 @@ def post_create(
 ) -> Post:
     """Members post in their groups; everyone on the company-wide stream; only
     community managers make announcements, and only company-wide."""
+    return _post_create(
+        actor=actor,
+        body=body,
+        group=group,
+        is_question=is_question,
+        is_announcement=is_announcement,
+    )
+
+
+def _post_create(
+    *, actor, body: str, group: Group | None, is_question: bool, is_announcement: bool
+) -> Post:
+    # post_create without its own atomic block: post_publish's transaction holds
+    # it, and a nested block would cost a SAVEPOINT and its RELEASE per post.
     if not user_may_post_in(actor, group):
         raise PermissionDenied(_("Only members of this group may post here."))
     if is_announcement and (group is not None or not is_community_manager(actor)):
@@ -195,7 +236,7 @@ def post_create(
         is_announcement=is_announcement,
     )
     if rendered.hashtags:
-        _hashtags_attach_new(post, rendered.hashtags)
+        tags = _hashtags_attach_new(post, rendered.hashtags)
         if not post.is_question:  # asking about #x shows the opposite of knowing it
             from profiles.services import expertise_evidence_record_many  # imports this module
 
@@ -205,9 +246,16 @@ def post_create(
                 tag_names=rendered.hashtags,
                 kind="post_tagged",
                 object_id=post.pk,
+                known_tags=tags,
             )
-    _sync_mentions(actor=actor, post=post, comment=None, user_ids=rendered.mentioned_user_ids)
-    event_record(actor=actor, kind=EventKind.POST, group_id=post.group_id, target=post)
+    _sync_mentions(
+        actor=actor,
+        post=post,
+        comment=None,
+        user_ids=rendered.mentioned_user_ids,
+        created=True,
+        act=EventKind.POST,
+    )
     _publish(post, "post.created", author=_name(actor))
     webhook_post_created_emit(post=post)  # open groups only; sent on commit
     return post
@@ -286,8 +334,14 @@ def comment_create(*, actor, post: Post, body: str, parent: Comment | None = Non
     comment = Comment.objects.create(
         post=post, parent=parent, author=actor, body=body, body_html=rendered.html
     )
-    _sync_mentions(actor=actor, post=post, comment=comment, user_ids=rendered.mentioned_user_ids)
-    event_record(actor=actor, kind=EventKind.COMMENT, group_id=post.group_id, target=comment)
+    _sync_mentions(
+        actor=actor,
+        post=post,
+        comment=comment,
+        user_ids=rendered.mentioned_user_ids,
+        created=True,
+        act=EventKind.COMMENT,
+    )
     notify(
         recipient_id=post.author_id,
         kind=NotificationKind.COMMENT,
@@ -523,7 +577,7 @@ def post_publish(
             % {"n": settings.BUZZ_ATTACHMENTS_PER_POST}
         )
     prepared = [_prepare_attachment(upload) for upload in uploads]
-    post = post_create(
+    post = _post_create(
         actor=actor,
         body=body,
         group=group,
@@ -718,16 +772,30 @@ GROUPED_KINDS = {NotificationKind.REACTION, NotificationKind.COMMENT}
 MAX_ACTORS_KEPT = 50
 
 
-def _delivery_for(user_id: int, kind: str) -> str:
-    preference = NotificationPreference.objects.filter(user_id=user_id, kind=kind).first()
-    return preference.delivery if preference else DeliveryChoice.IN_APP
-
-
-def _is_muted(user_id: int, post: Post | None, group_id: int | None) -> bool:
-    scope = Q(post=post) if post is not None else Q(pk__in=[])
+def _recipient_for(
+    recipient_id: int, kind: str, post: Post | None, group_id: int | None, now: dt.datetime
+):
+    """The active recipient with, in the same query, what notify weighs: their
+    delivery choice for this kind, whether they muted the post or its group,
+    and their notification counts (last hour, unread)."""
+    mute_scope = Q(post=post) if post is not None else Q(pk__in=[])
     if group_id is not None:
-        scope |= Q(group_id=group_id)
-    return Mute.objects.filter(scope, user_id=user_id).exists()
+        mute_scope |= Q(group_id=group_id)
+    preference = NotificationPreference.objects.filter(user_id=OuterRef("pk"), kind=kind)
+    return (
+        get_user_model()
+        .objects.filter(pk=recipient_id, is_active=True)
+        .annotate(
+            delivery_choice=Subquery(preference.values("delivery")[:1]),
+            muted=Exists(Mute.objects.filter(mute_scope, user_id=OuterRef("pk"))),
+            sent_last_hour=count_of(
+                Notification.objects.filter(created_at__gte=now - dt.timedelta(hours=1)),
+                link="recipient_id",
+            ),
+            unread=count_of(Notification.objects.filter(read_at__isnull=True), link="recipient_id"),
+        )
+        .first()
+    )
 
 
 def notify(
@@ -746,18 +814,16 @@ def notify(
     while unread. The unread counter updates live; email goes after commit."""
     if recipient_id == actor.pk:
         return None
-    recipient = get_user_model().objects.filter(pk=recipient_id, is_active=True).first()
+    now = timezone.now()
+    group_id = post.group_id if post is not None else (group.pk if group else None)
+    recipient = _recipient_for(recipient_id, kind, post, group_id, now)
     if recipient is None:
         return None
-    delivery = _delivery_for(recipient_id, kind)
-    if delivery == DeliveryChoice.OFF:
+    delivery = recipient.delivery_choice or DeliveryChoice.IN_APP
+    if delivery == DeliveryChoice.OFF or recipient.muted:
         return None
-    group_id = post.group_id if post is not None else (group.pk if group else None)
     if post is not None and not posts_visible_to(recipient).filter(pk=post.pk).exists():
         return None
-    if _is_muted(recipient_id, post, group_id):
-        return None
-    now = timezone.now()
     existing = None
     if kind in GROUPED_KINDS and post is not None:
         existing = (
@@ -771,12 +837,10 @@ def notify(
         existing.comment, existing.updated_at = comment or existing.comment, now
         existing.save(update_fields=["actor", "actor_ids", "comment", "updated_at"])
         notification = existing
+        unread = recipient.unread  # the grouped notification was unread already
     else:
-        hour_ago = now - dt.timedelta(hours=1)
-        recent = Notification.objects.filter(recipient_id=recipient_id, created_at__gte=hour_ago)
-        quiet = recent.count() >= settings.BUZZ_NOTIFICATIONS_PER_HOUR
         notification = Notification.objects.create(
-            quiet=quiet,
+            quiet=recipient.sent_last_hour >= settings.BUZZ_NOTIFICATIONS_PER_HOUR,
             recipient_id=recipient_id,
             kind=kind,
             actor=actor,
@@ -788,9 +852,9 @@ def notify(
             created_at=now,
             updated_at=now,
         )
+        unread = recipient.unread + 1
     if notification.quiet:
         return notification  # over budget: it waits for the digest
-    unread = Notification.objects.filter(recipient_id=recipient_id, read_at__isnull=True).count()
     live_event_publish(
         type="notification.created",
         recipient_id=recipient_id,

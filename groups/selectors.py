@@ -214,6 +214,12 @@ def group_on_public_display(group_id: int | None) -> bool:
     ).exists()
 
 
+def group_shown_on_public_display(group: Group | None) -> bool:
+    """group_on_public_display for a group already loaded (a write that just
+    checked it), without a query: open and unarchived."""
+    return group is not None and group.visibility == Visibility.OPEN and group.archived_at is None
+
+
 def not_in_secret_group() -> Q:
     """For figures shown to every member (the leadership board): rows (events)
     with a `group_id` count only outside secret groups, so a count never hints

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -27,6 +28,26 @@ from .models import (
 )
 
 
+def _event(
+    *,
+    actor,
+    kind: EventKind | str,
+    group_id: int | None,
+    target: models.Model | None,
+    network: str = "",
+) -> ParticipationEvent:
+    profile = getattr(actor, "profile", None) if actor is not None else None
+    return ParticipationEvent(
+        kind=EventKind(kind),
+        actor=actor,
+        department_id=getattr(profile, "department_id", None),
+        group_id=group_id,
+        object_type=target._meta.label_lower if target is not None else "",
+        object_id=target.pk if target is not None else None,
+        network=network,
+    )
+
+
 def event_record(
     *,
     actor,
@@ -37,15 +58,21 @@ def event_record(
 ) -> ParticipationEvent:
     """Record one participation event in the caller's transaction, so an act that
     rolls back leaves no event behind."""
-    profile = getattr(actor, "profile", None) if actor is not None else None
-    return ParticipationEvent.objects.create(
-        kind=EventKind(kind),
-        actor=actor,
-        department_id=getattr(profile, "department_id", None),
-        group_id=group_id,
-        object_type=target._meta.label_lower if target is not None else "",
-        object_id=target.pk if target is not None else None,
-        network=network,
+    event = _event(actor=actor, kind=kind, group_id=group_id, target=target, network=network)
+    event.save(force_insert=True)
+    return event
+
+
+def events_record(
+    *, actor, events: Sequence[tuple[EventKind | str, int | None, models.Model | None]]
+) -> list[ParticipationEvent]:
+    """event_record for several acts of one write (a post and its mentions),
+    as (kind, group id, target), in one INSERT in the caller's transaction."""
+    return ParticipationEvent.objects.bulk_create(
+        [
+            _event(actor=actor, kind=kind, group_id=group_id, target=target)
+            for kind, group_id, target in events
+        ]
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -392,9 +392,11 @@ def tag_find(name: str) -> Tag | None:
     return Tag.objects.filter(name__iexact=tag_name_normalise(name)).order_by("pk").first()
 
 
-def tags_find(names: Iterable[str]) -> dict[str, Tag]:
+def tags_find(names: Iterable[str], *, known: Mapping[str, Tag] | None = None) -> dict[str, Tag]:
     """tag_find for several names in two queries (a post's hashtags, a form's
-    expertise list), keyed by tag_key; names with no tag yet are left out."""
+    expertise list), keyed by tag_key; names with no tag yet are left out.
+    `known` maps names to what tags_named gives for them, when the caller just
+    asked it (a new post's hashtags): those names skip the second query."""
     wanted = {tag_key(name): tag_name_normalise(name) for name in names if tag_key(name)}
     if not wanted:
         return {}
@@ -403,7 +405,8 @@ def tags_find(names: Iterable[str]) -> dict[str, Tag]:
         for synonym in TagSynonym.objects.select_related("tag").filter(key__in=list(wanted))
     }
     rest = {key: name for key, name in wanted.items() if key not in found}
-    named = tags_named(rest.values())
+    named = {name: known[name] for name in rest.values() if known and name in known}
+    named |= tags_named(name for name in rest.values() if name not in named)
     found.update({key: named[name] for key, name in rest.items() if name in named})
     return found
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import string
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -254,12 +254,13 @@ def profile_photo_remove(*, actor: User, profile: Profile) -> Profile:
 TAG_MAX_CHARS = 100
 
 
-def tags_resolve(*, names: Iterable[str]) -> list[Tag]:
+def tags_resolve(*, names: Iterable[str], known: Mapping[str, Tag] | None = None) -> list[Tag]:
     """Typed names to canonical tags, creating the ones nobody used before.
 
     A helper for services (expertise here, hashtags in the feed): it checks no
     actor, its caller has. "Kubernetes" and " kubernetes" give one tag; the first
     spelling used is kept; duplicates collapse; order of first appearance is kept.
+    `known`: tags_named's answer the caller already has for some names.
     """
     typed = [name for name in (tag_name_normalise(raw) for raw in names) if name]
     for name in typed:
@@ -270,7 +271,7 @@ def tags_resolve(*, names: Iterable[str]) -> list[Tag]:
                     % {"name": name[:30], "max": TAG_MAX_CHARS}
                 }
             )
-    existing = tags_find(typed)  # two queries, whatever the number of names
+    existing = tags_find(typed, known=known)  # two queries at most, whatever the number
     tags: dict[int, Tag] = {}
     for name in typed:
         tag = existing.get(tag_key(name))
@@ -499,16 +500,28 @@ def expertise_evidence_record(
 
 
 def expertise_evidence_record_many(
-    *, actor: User, user: User, tag_names: Sequence[str], kind: EvidenceKind | str, object_id: int
+    *,
+    actor: User,
+    user: User,
+    tag_names: Sequence[str],
+    kind: EvidenceKind | str,
+    object_id: int,
+    known_tags: Mapping[str, Tag] | None = None,
 ) -> int:
     """expertise_evidence_record for all the tags of one act (a new post's
-    hashtags) in a fixed number of queries; rows already there are kept."""
+    hashtags) in a fixed number of queries; rows already there are kept.
+    `known_tags`: the existing tag of some names in any case, as the caller just
+    looked them up (tags_named); synonyms still come first."""
     _require_active(actor)
     rows = [
         ExpertiseEvidence(user=user, tag=tag, kind=EvidenceKind(kind), object_id=object_id)
-        for tag in tags_resolve(names=tag_names)
+        for tag in tags_resolve(names=tag_names, known=known_tags)
     ]
-    return len(ExpertiseEvidence.objects.bulk_create(rows, ignore_conflicts=True))
+    created = len(ExpertiseEvidence.objects.bulk_create(rows, ignore_conflicts=True))
+    from search.services import expertise_stale_mark  # search ranks by this evidence
+
+    expertise_stale_mark([user.pk])  # bulk_create sends no signal for search's receiver
+    return created
 
 
 @transaction.atomic

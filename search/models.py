@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
@@ -92,3 +93,52 @@ class IndexRebuild(models.Model):
 
     def __str__(self) -> str:
         return f"rebuilding {self.kind} since {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ExpertiseStat(models.Model):
+    """Expertise evidence of one member on one tag, counted per group, so that
+    "find the expert" ranks every holder of a skill in one SQL aggregate
+    instead of reading every piece of evidence. Derived data: rebuilt from
+    profiles' and feed's rows by `search.services.expertise_stats_refresh`.
+    The counts are kept per group (None: company-wide, listed tags and
+    endorsements) because who may see them differs per group: the people
+    search filters the rows through groups.selectors for each viewer."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    tag = models.ForeignKey("taggit.Tag", on_delete=models.CASCADE, related_name="+")
+    group_id = models.BigIntegerField(null=True, blank=True)
+    listed = models.BooleanField(default=False)
+    endorsements = models.PositiveIntegerField(default=0)
+    answers = models.PositiveIntegerField(default=0)
+    posts = models.PositiveIntegerField(default=0)
+    well_received = models.PositiveIntegerField(default=0)
+    topic_member = models.BooleanField(default=False)
+    # Seconds since the epoch: both SQLite and PostgreSQL can then compute the
+    # recency decay with plain arithmetic at query time.
+    last_activity = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tag", "user"])]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "tag", "group_id"], name="expertise_stat_once"),
+            models.UniqueConstraint(
+                fields=["user", "tag"],
+                condition=models.Q(group_id__isnull=True),
+                name="expertise_stat_once_company_wide",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.tag_id} in {self.group_id or 'company'}"
+
+
+class ExpertiseStale(models.Model):
+    """A member whose expertise statistics must be recounted: written in the
+    transaction of the change (a post, an endorsement, a reaction ...), drained
+    after commit by the search task, so a crash between the two loses nothing."""
+
+    user_id = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"recount {self.user_id}"

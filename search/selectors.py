@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 from django.utils.html import escape
@@ -29,12 +31,12 @@ from groups.selectors import (
     post_readable_by,
     posts_visible_to,
 )
-from profiles.models import Endorsement, EvidenceKind, ExpertiseEvidence, Profile
+from profiles.models import Department, Endorsement, EvidenceKind, ExpertiseEvidence, Profile
 from profiles.selectors import tag_autocomplete_list, tag_find, tag_name_normalise
 
 from .backends import get_search_backend
 from .backends.base import MARK_END, MARK_START, ContentScope, Hit, SearchBackend, query_terms
-from .models import DocumentKind, IndexOutbox
+from .models import DocumentKind, ExpertiseStat, IndexOutbox
 
 PEOPLE_PAGE = 20
 MAX_PAGE = 50  # deep pages of a search are never read; Elasticsearch refuses them
@@ -154,113 +156,133 @@ class TagEvidence:
         return (LISTED_WEIGHT if self.listed else 0.0) + activity * recency
 
 
-def expertise_evidence(
-    viewer: Any, tag_ids: list[int], user_ids: set[int] | None = None
-) -> dict[int, dict[int, TagEvidence]]:
-    """user id -> tag id -> evidence, for active members (seven queries)."""
-    evidence: dict[int, dict[int, TagEvidence]] = defaultdict(lambda: defaultdict(TagEvidence))
-    if not tag_ids:
-        return evidence
+def expertise_stats_count(user_ids: list[int]) -> list[ExpertiseStat]:
+    """The expertise statistics of these members, counted from the evidence
+    for everyone at once: per (member, tag, group), group None for what is
+    company-wide. Who may see which group's part is decided at query time
+    (people_search), never here."""
+    stats: dict[tuple[int, int, int | None], ExpertiseStat] = {}
 
-    def only(field_name: str) -> Q:
-        return Q(**{f"{field_name}__in": user_ids}) if user_ids is not None else Q()
+    def stat(user_id: int, tag_id: int, group_id: int | None) -> ExpertiseStat:
+        key = (user_id, tag_id, group_id)
+        if key not in stats:
+            stats[key] = ExpertiseStat(user_id=user_id, tag_id=tag_id, group_id=group_id)
+        return stats[key]
+
+    def seen(item: ExpertiseStat, when: datetime | None) -> None:
+        if when is not None:
+            epoch = int(when.timestamp())
+            item.last_activity = max(item.last_activity or epoch, epoch)
 
     profile_type = ContentType.objects.get_for_model(Profile)
-    listed = TaggedItem.objects.filter(content_type=profile_type, tag_id__in=tag_ids).values(
-        "object_id", "tag_id"
-    )
-    owners = dict(
-        Profile.objects.filter(pk__in=listed.values("object_id"), user__is_active=True)
-        .filter(only("user_id"))
-        .values_list("pk", "user_id")
-    )
-    for row in listed:
-        if row["object_id"] in owners:
-            evidence[owners[row["object_id"]]][row["tag_id"]].listed = True
-
+    for user_id, tag_id in _listed_tags(user_ids, profile_type):
+        stat(user_id, tag_id, None).listed = True
     for row in (
-        Endorsement.objects.filter(
-            tag_id__in=tag_ids, endorser__is_active=True, endorsed__is_active=True
-        )
-        .filter(only("endorsed_id"))
+        Endorsement.objects.filter(endorsed_id__in=user_ids, endorser__is_active=True)
         .values("endorsed_id", "tag_id")
         .annotate(count=Count("pk"), last=Max("created_at"))
     ):
-        item = evidence[row["endorsed_id"]][row["tag_id"]]
+        item = stat(row["endorsed_id"], row["tag_id"], None)
         item.endorsements = row["count"]
-        item.seen(row["last"])
+        seen(item, row["last"])
 
-    # Evidence counts only when the viewer may read the post or answer behind it:
-    # a secret group's discussions add nothing they could notice. The rows are
-    # read first and their posts checked in one query each (an OR of two IN
-    # subqueries makes PostgreSQL scan every visible post).
-    rows = list(
-        ExpertiseEvidence.objects.filter(tag_id__in=tag_ids, user__is_active=True)
-        .filter(only("user_id"))
-        .values_list("user_id", "tag_id", "kind", "object_id", "created_at")
+    evidence = list(
+        ExpertiseEvidence.objects.filter(user_id__in=user_ids).values_list(
+            "user_id", "tag_id", "kind", "object_id", "created_at"
+        )
     )
-    post_ids = {row[3] for row in rows if row[2] == EvidenceKind.POST_TAGGED}
-    reactions_on = dict(
-        posts_visible_to(viewer)
-        .filter(pk__in=post_ids, is_question=False)
+    post_ids = {row[3] for row in evidence if row[2] == EvidenceKind.POST_TAGGED}
+    posts = {
+        pk: (group_id, reactions)
+        for pk, group_id, reactions in Post.objects.filter(
+            pk__in=post_ids, deleted_at__isnull=True, is_question=False
+        )
         .annotate(reaction_count=Count("reactions"))
-        .values_list("pk", "reaction_count")
-    )
-    answer_ids = {row[3] for row in rows if row[2] == EvidenceKind.ACCEPTED_ANSWER}
-    readable_answers = set(
+        .values_list("pk", "group_id", "reaction_count")
+    }
+    answer_ids = {row[3] for row in evidence if row[2] == EvidenceKind.ACCEPTED_ANSWER}
+    answers = dict(
         Comment.objects.filter(
-            post_readable_by(viewer), pk__in=answer_ids, deleted_at__isnull=True
-        ).values_list("pk", flat=True)
+            pk__in=answer_ids, deleted_at__isnull=True, post__deleted_at__isnull=True
+        ).values_list("pk", "post__group_id")
     )
-    for user_id, tag_id, kind, object_id, created_at in rows:
-        item = evidence[user_id][tag_id]
-        if kind == EvidenceKind.ACCEPTED_ANSWER and object_id in readable_answers:
+    for user_id, tag_id, kind, object_id, created_at in evidence:
+        if kind == EvidenceKind.ACCEPTED_ANSWER and object_id in answers:
+            item = stat(user_id, tag_id, answers[object_id])
             item.answers += 1
-        elif kind == EvidenceKind.POST_TAGGED and object_id in reactions_on:
+        elif kind == EvidenceKind.POST_TAGGED and object_id in posts:
+            group_id, reactions = posts[object_id]
+            item = stat(user_id, tag_id, group_id)
             item.posts += 1
-            if reactions_on[object_id] >= WELL_RECEIVED_REACTIONS:
+            if reactions >= WELL_RECEIVED_REACTIONS:
                 item.well_received += 1
         else:
             continue
-        item.seen(created_at)
+        seen(item, created_at)
 
     group_type = ContentType.objects.get_for_model(Group)
-    topic_groups = TaggedItem.objects.filter(
-        content_type=group_type,
-        tag_id__in=tag_ids,
-        object_id__in=groups_visible_to(viewer).values("pk"),
-    ).values_list("object_id", "tag_id")
-    tags_of_group: dict[int, list[int]] = defaultdict(list)
-    for group_id, tag_id in topic_groups:
-        tags_of_group[group_id].append(tag_id)
-    if tags_of_group:
-        for user_id, group_id in (
-            Membership.objects.filter(group_id__in=tags_of_group.keys(), user__is_active=True)
-            .filter(only("user_id"))
-            .values_list("user_id", "group_id")
-        ):
-            for tag_id in tags_of_group[group_id]:
-                evidence[user_id][tag_id].groups += 1
-    return evidence
-
-
-def _answer_groups(viewer: Any, user_ids: list[int], tag_ids: list[int]) -> dict:
-    """(user, tag) -> the readable group where most of their accepted answers are."""
-    counts: dict[tuple[int, int], Counter] = defaultdict(Counter)
-    answers = dict(
-        ExpertiseEvidence.objects.filter(
-            user_id__in=user_ids, tag_id__in=tag_ids, kind=EvidenceKind.ACCEPTED_ANSWER
-        ).values_list("object_id", "tag_id")
+    memberships = list(
+        Membership.objects.filter(user_id__in=user_ids).values_list("user_id", "group_id")
     )
-    if not answers:
-        return {}
-    for comment_id, author_id, group_name in Comment.objects.filter(
-        post_readable_by(viewer),
-        pk__in=answers.keys(),
-        post__group__isnull=False,
-    ).values_list("pk", "author_id", "post__group__name"):
-        counts[(author_id, answers[comment_id])][group_name] += 1
-    return {key: counter.most_common(1)[0][0] for key, counter in counts.items()}
+    tags_of_group: dict[int, list[int]] = defaultdict(list)
+    for group_id, tag_id in TaggedItem.objects.filter(
+        content_type=group_type, object_id__in={group_id for _user, group_id in memberships}
+    ).values_list("object_id", "tag_id"):
+        tags_of_group[group_id].append(tag_id)
+    for user_id, group_id in memberships:
+        for tag_id in tags_of_group.get(group_id, ()):
+            stat(user_id, tag_id, group_id).topic_member = True
+    return list(stats.values())
+
+
+def _listed_tags(user_ids: list[int], profile_type: ContentType) -> list[tuple[int, int]]:
+    owner = dict(Profile.objects.filter(user_id__in=user_ids).values_list("pk", "user_id"))
+    return [
+        (owner[object_id], tag_id)
+        for object_id, tag_id in TaggedItem.objects.filter(
+            content_type=profile_type, object_id__in=owner.keys()
+        ).values_list("object_id", "tag_id")
+    ]
+
+
+def _evidence_shown(
+    viewer: Any, user_ids: list[int], tag_ids: list[int]
+) -> tuple[dict[int, dict[int, TagEvidence]], dict[tuple[int, int], str]]:
+    """For one page of results: user id -> tag id -> the evidence the viewer may
+    see (from ExpertiseStat, as the ranking counted it), and (user, tag) -> the
+    readable group holding most of their accepted answers."""
+    evidence: dict[int, dict[int, TagEvidence]] = defaultdict(lambda: defaultdict(TagEvidence))
+    places: dict[tuple[int, int], str] = {}
+    if not user_ids or not tag_ids:
+        return evidence, places
+    rows = list(
+        ExpertiseStat.objects.filter(user_id__in=user_ids, tag_id__in=tag_ids)
+        .filter(
+            Q(group_id__isnull=True)
+            | Q(group_id__in=groups_visible_to(viewer).order_by().values("pk"))
+        )
+        .order_by("group_id")
+    )
+    group_ids = {row.group_id for row in rows if row.group_id is not None}
+    readable = dict(groups_readable_by(viewer).filter(pk__in=group_ids).values_list("pk", "name"))
+    most_answers: dict[tuple[int, int], int] = {}
+    for row in rows:
+        item = evidence[row.user_id][row.tag_id]
+        item.listed = item.listed or row.listed
+        item.endorsements += row.endorsements
+        item.groups += int(row.topic_member)
+        if row.group_id is not None and row.group_id not in readable:
+            continue
+        item.answers += row.answers
+        item.posts += row.posts
+        item.well_received += row.well_received
+        if row.last_activity is not None:
+            item.seen(datetime.fromtimestamp(row.last_activity, tz=UTC))
+        key = (row.user_id, row.tag_id)
+        if row.group_id is not None and row.answers > most_answers.get(key, 0):
+            most_answers[key] = row.answers
+            places[key] = readable[row.group_id]
+    return evidence, places
 
 
 # --- people search ---------------------------------------------------------------------
@@ -354,14 +376,131 @@ def _reasons(evidence: dict[int, TagEvidence], tags: dict[int, Tag], places: dic
     return reasons
 
 
-def _facet_key(facet: str, person: dict) -> list[str]:
-    if facet == "department":
-        return [str(person["department_id"])] if person["department_id"] else []
-    if facet == "location":
-        return [person["location"]] if person["location"] else []
-    if facet == "language":
-        return person["languages"]
-    return person["tags"]
+def _ids_in(column: str, ids: Collection[int]) -> tuple[str, list]:
+    """`column IN ids` for raw SQL: one array parameter on PostgreSQL (a list of
+    thousands of literals costs more to parse and plan than to run)."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(ids)]
+    if not ids:
+        return "1 = 0", []
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+def _expertise_rows(viewer: Any, quality: dict[int, float], now: datetime) -> list[tuple]:
+    """(user id, tag score, profile id, department id, location, languages) of every
+    active member with evidence on these tags that the viewer may see, scored
+    in one aggregate over ExpertiseStat: TagEvidence.score per tag, weighted by
+    the tag's match quality and by how many of the tags the member covers.
+    A group's counts take part only where groups.selectors lets the viewer see
+    them: posts and answers in groups they may read, topic groups they may know."""
+    if not quality or not getattr(viewer, "is_authenticated", False) or not viewer.is_active:
+        return []
+    readable_sql, readable_params = (
+        groups_readable_by(viewer).order_by().values("pk").query.sql_with_params()
+    )
+    visible_sql, visible_params = (
+        groups_visible_to(viewer).order_by().values("pk").query.sql_with_params()
+    )
+    tags_in, tags_params = _ids_in("s.tag_id", list(quality))
+    quality_case = " ".join("WHEN %s THEN %s" for _ in quality)
+    quality_params = [value for pair in quality.items() for value in pair]
+
+    def real(value: float) -> str:  # a numeric literal would make PostgreSQL use NUMERIC
+        return f"CAST({float(value)!r} AS DOUBLE PRECISION)"
+
+    def ln1p(column: str) -> str:
+        return f"LN(1 + SUM(s.readable * s.{column}))"
+
+    topic_groups = "SUM(CASE WHEN s.topic_member THEN 1 ELSE 0 END)"
+    activity = (
+        f"({real(ENDORSEMENT_WEIGHT)} * LN(1 + SUM(s.endorsements))"
+        f" + {real(ANSWER_WEIGHT)} * {ln1p('answers')}"
+        f" + {real(POST_WEIGHT)} * {ln1p('posts')}"
+        f" + {real(WELL_RECEIVED_WEIGHT)} * {ln1p('well_received')}) / LN(2)"
+        f" + {real(GROUP_WEIGHT)} * (CASE WHEN {topic_groups} > {GROUPS_COUNTED}"
+        f" THEN {GROUPS_COUNTED} ELSE {topic_groups} END)"
+    )
+    # Decay by the time since the last readable activity (none: the floor alone).
+    last = "MAX(CASE WHEN s.readable = 1 THEN s.last_activity END)"
+    age = f"({real(now.timestamp())} - {last})"
+    recency = (
+        f"({real(RECENCY_FLOOR)} + {real(1 - RECENCY_FLOOR)} * (CASE WHEN {last} IS NULL"
+        f" THEN 0 WHEN {age} > 0 THEN EXP(-{age} / {real(86400.0 * RECENCY_DAYS)}) ELSE 1 END))"
+    )
+    listed = (
+        f"(CASE WHEN MAX(CASE WHEN s.listed THEN 1 ELSE 0 END) = 1"
+        f" THEN {real(LISTED_WEIGHT)} ELSE {real(0)} END)"
+    )
+    stat, profile = ExpertiseStat._meta.db_table, Profile._meta.db_table
+    user = Profile._meta.get_field("user").related_model._meta.db_table
+    # The member's facets ride along from the innermost level, where the planner
+    # still knows how many rows there are (it hash-joins instead of looking up
+    # every profile one by one).
+    person = "p.id, p.department_id, p.location_visible, p.location, p.languages_spoken"
+    sql = f"""
+        SELECT per.user_id, COUNT(*) * SUM(per.quality * per.score) / %s, per.id,
+               per.department_id,
+               CASE WHEN per.location_visible THEN per.location ELSE '' END,
+               per.languages_spoken
+        FROM (
+            SELECT s.user_id, {person.replace("p.", "s.")},
+                   CASE s.tag_id {quality_case} ELSE 0 END AS quality,
+                   {listed} + ({activity}) * {recency} AS score
+            FROM (
+                SELECT s.user_id, s.tag_id, s.listed, s.endorsements, s.answers, s.posts,
+                       s.well_received, s.topic_member, s.last_activity, {person},
+                       CASE WHEN s.group_id IS NULL OR s.group_id IN ({readable_sql})
+                            THEN 1 ELSE 0 END AS readable
+                FROM {stat} s
+                JOIN {profile} p ON p.user_id = s.user_id
+                JOIN {user} u ON u.id = s.user_id
+                WHERE {tags_in} AND u.is_active
+                  AND (s.group_id IS NULL OR s.group_id IN ({visible_sql}))
+            ) s
+            GROUP BY s.user_id, s.tag_id, {person.replace("p.", "s.")}
+        ) per
+        WHERE per.score > 0
+        GROUP BY per.user_id, per.id, per.department_id, per.location_visible, per.location,
+                 per.languages_spoken
+    """
+    # In the order of their placeholders in the text.
+    params = [
+        float(len(quality)),
+        *quality_params,
+        *readable_params,
+        *tags_params,
+        *visible_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _tag_facet(profile_ids: Collection[int], selected: str | None) -> list[tuple[str, int]]:
+    """The most held tags among these profiles (one GROUP BY in the database)."""
+    if not profile_ids:
+        return []
+    profile_type = ContentType.objects.get_for_model(Profile)
+    condition, params = _ids_in("ti.object_id", profile_ids)
+    sql = f"""
+        SELECT t.name, COUNT(*) FROM {TaggedItem._meta.db_table} ti
+        JOIN {Tag._meta.db_table} t ON t.id = ti.tag_id
+        WHERE ti.content_type_id = %s AND {condition}
+        GROUP BY t.name ORDER BY COUNT(*) DESC, t.name LIMIT %s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [profile_type.pk, *params, FACET_SIZE])
+        values = [(name, count) for name, count in cursor.fetchall()]
+        if selected and selected not in dict(values):
+            condition, params = _ids_in("ti.object_id", profile_ids)
+            cursor.execute(
+                f"""SELECT COUNT(*) FROM {TaggedItem._meta.db_table} ti
+                JOIN {Tag._meta.db_table} t ON t.id = ti.tag_id
+                WHERE ti.content_type_id = %s AND t.name = %s AND {condition}""",
+                [profile_type.pk, selected, *params],
+            )
+            values.append((selected, cursor.fetchone()[0]))
+    return values
 
 
 def people_search(
@@ -374,95 +513,134 @@ def people_search(
 ) -> PeopleSearch:
     """Find the expert: active members ranked by text match and by evidence on
     the tags the query names (listed, endorsed, accepted answers, well-received
-    posts, topic groups, weighted by recency), each with the reasons why."""
+    posts, topic groups, weighted by recency), each with the reasons why.
+    Everyone who matches is scored in one aggregate (ExpertiseStat); the facets
+    count all of them; the evidence behind the reasons is read for one page."""
     backend = backend or get_search_backend()
     filters = {
         key: value for key, value in (filters or {}).items() if value and key in PEOPLE_FACETS
     }
     tags = matched_tags(text, backend)
-    tag_ids = [match.tag.pk for match in tags]
     quality = {match.tag.pk: match.quality for match in tags}
     text_scores = backend.people_matches(text, limit=TEXT_CANDIDATES) if query_terms(text) else {}
-    evidence = expertise_evidence(viewer, tag_ids)
     now = timezone.now()
+    people: dict[int, dict] = {}
     scores: dict[int, float] = {}
-    for user_id in set(text_scores) | set(evidence):
-        per_tag = evidence.get(user_id, {})
-        # Several skills asked for: who has more of them comes first.
-        coverage = len(per_tag) / len(tag_ids) if tag_ids else 0.0
-        tag_part = coverage * sum(
-            quality[tag_id] * item.score(now) for tag_id, item in per_tag.items()
-        )
-        scores[user_id] = TEXT_WEIGHT * text_scores.get(user_id, 0.0) + tag_part
-    scores = {user_id: score for user_id, score in scores.items() if score > 0}
+    for user_id, tag_score, profile_id, department_id, location, languages in _expertise_rows(
+        viewer, quality, now
+    ):
+        people[user_id] = {
+            "pk": profile_id,
+            "department_id": department_id,
+            "location": location,
+            "languages": languages,
+        }
+        scores[user_id] = float(tag_score)
+    text_only = [user_id for user_id in text_scores if user_id not in people]
+    for row in Profile.objects.filter(user_id__in=text_only, user__is_active=True).values(
+        "pk", "user_id", "department_id", "location", "location_visible", "languages_spoken"
+    ):
+        people[row["user_id"]] = {
+            "pk": row["pk"],
+            "department_id": row["department_id"],
+            "location": row["location"] if row["location_visible"] else "",
+            "languages": row["languages_spoken"],
+        }
+    spoken: dict[str, list[str]] = {}  # a few distinct strings among thousands of people
+    for user_id, person in people.items():
+        text_of_languages = person.pop("languages") or ""
+        if text_of_languages not in spoken:
+            spoken[text_of_languages] = [
+                part.strip() for part in text_of_languages.split(",") if part.strip()
+            ]
+        # Each facet's values, ready to count.
+        person["language"] = spoken[text_of_languages]
+        person["department"] = [str(person["department_id"])] if person["department_id"] else []
+        person["location"] = [person["location"]] if person["location"] else []
+        score = TEXT_WEIGHT * text_scores.get(user_id, 0.0) + scores.get(user_id, 0.0)
+        scores[user_id] = score
+    people = {user_id: person for user_id, person in people.items() if scores[user_id] > 0}
 
-    people = {
-        row["user_id"]: {**row, "languages": [], "tags": []}
-        for row in Profile.objects.filter(user_id__in=scores.keys(), user__is_active=True).values(
-            "pk",
-            "user_id",
-            "department_id",
-            "department__name",
-            "location",
-            "location_visible",
-            "languages_spoken",
-        )
-    }
-    profile_type = ContentType.objects.get_for_model(Profile)
-    by_profile = {person["pk"]: person for person in people.values()}
-    for object_id, name in TaggedItem.objects.filter(
-        content_type=profile_type, object_id__in=by_profile.keys()
-    ).values_list("object_id", "tag__name"):
-        by_profile[object_id]["tags"].append(name)
-    for person in people.values():
-        if not person["location_visible"]:
-            person["location"] = ""
-        person["languages"] = [
-            part.strip() for part in (person["languages_spoken"] or "").split(",") if part.strip()
-        ]
-
-    def passes(person: dict, skip: str | None = None) -> bool:
-        return all(
-            value in _facet_key(facet, person) for facet, value in filters.items() if facet != skip
+    holders: set[int] | None = None  # profiles with the tag filtered on
+    if filters.get("tag"):
+        profile_type = ContentType.objects.get_for_model(Profile)
+        holders = set(
+            TaggedItem.objects.filter(
+                content_type=profile_type, tag__name=filters["tag"]
+            ).values_list("object_id", flat=True)
         )
 
+    def failing(person: dict) -> set[str]:
+        """The filters this person does not pass."""
+        return {
+            facet
+            for facet, value in filters.items()
+            if (person["pk"] not in holders if facet == "tag" else value not in person[facet])
+        }
+
+    # A facet counts the people who pass every other filter; the results are
+    # those who pass them all. One pass over everyone (thousands of people).
+    counters: dict[str, Counter] = {facet: Counter() for facet in PEOPLE_FACETS}
+    tag_facet_profiles: list[int] = []
+    ranked_ids: list[int] = []
+    for user_id, person in people.items():
+        missed = failing(person) if filters else set()
+        if len(missed) > 1:
+            continue
+        for facet in ("department", "location", "language"):
+            if not missed or missed == {facet}:
+                counters[facet].update(person[facet])
+        if not missed or missed == {"tag"}:
+            tag_facet_profiles.append(person["pk"])
+        if not missed:
+            ranked_ids.append(user_id)
+    counted: dict[str, list[tuple[str, int]]] = {}
+    for facet in ("department", "location", "language"):
+        counter = counters[facet]
+        values = sorted(counter.items(), key=lambda pair: (-pair[1], pair[0]))[:FACET_SIZE]
+        selected = filters.get(facet)
+        if selected and selected not in dict(values):
+            values.append((selected, counter.get(selected, 0)))
+        counted[facet] = values
+    counted["tag"] = _tag_facet(tag_facet_profiles, filters.get("tag"))
     department_names = {
-        str(person["department_id"]): person["department__name"]
-        for person in people.values()
-        if person["department_id"]
+        str(pk): name
+        for pk, name in Department.objects.filter(
+            # A selected value comes from the URL: anything but an id matches nothing.
+            pk__in=[
+                int(value)
+                for value, _count in counted["department"]
+                if value.isdecimal() and len(value) < 19
+            ]
+        ).values_list("pk", "name")
     }
     facets: dict[str, list[FacetValue]] = {}
     for facet in PEOPLE_FACETS:
-        counter: Counter = Counter()
-        for person in people.values():
-            if passes(person, skip=facet):
-                counter.update(set(_facet_key(facet, person)))
-        selected = filters.get(facet)
-        values = counter.most_common(FACET_SIZE)
-        if selected and selected not in dict(values):
-            values.append((selected, counter.get(selected, 0)))
         facets[facet] = [
             FacetValue(
                 value=value,
                 label=department_names.get(value, value) if facet == "department" else value,
                 count=count,
-                selected=value == selected,
+                selected=value == filters.get(facet),
             )
-            for value, count in values
+            for value, count in counted[facet]
         ]
 
-    ranked = sorted(
-        (user_id for user_id, person in people.items() if passes(person)),
-        key=lambda user_id: (-scores[user_id], user_id),
-    )
+    ranked = sorted(ranked_ids, key=lambda user_id: (-scores[user_id], user_id))
     page = max(page, 1)
     start = (page - 1) * PEOPLE_PAGE
     page_ids = ranked[start : start + PEOPLE_PAGE]
     profiles = Profile.objects.select_related("user", "department").in_bulk(
         [people[user_id]["pk"] for user_id in page_ids]
     )
+    tags_of: dict[int, list[str]] = defaultdict(list)
+    for object_id, name in TaggedItem.objects.filter(
+        content_type=ContentType.objects.get_for_model(Profile), object_id__in=profiles.keys()
+    ).values_list("object_id", "tag__name"):
+        tags_of[object_id].append(name)
+    tag_ids = list(quality)
+    evidence, places = _evidence_shown(viewer, page_ids, tag_ids)
     tag_objects = {match.tag.pk: match.tag for match in tags}
-    places = _answer_groups(viewer, page_ids, tag_ids)
     results = []
     for user_id in page_ids:
         person = people[user_id]
@@ -474,7 +652,7 @@ def people_search(
                 profile=profiles[person["pk"]],
                 score=round(scores[user_id], 3),
                 reasons=reasons,
-                tags=person["tags"],
+                tags=tags_of[person["pk"]],
             )
         )
     return PeopleSearch(

@@ -16,7 +16,15 @@ from django.utils import timezone
 from .backends import get_search_backend
 from .backends.base import SearchBackend
 from .indexing import IndexRecord, all_object_ids, records_for
-from .models import DocumentKind, IndexOutbox, IndexRebuild, SearchQueryStat
+from .models import (
+    DocumentKind,
+    ExpertiseStale,
+    ExpertiseStat,
+    IndexOutbox,
+    IndexRebuild,
+    SearchQueryStat,
+)
+from .selectors import expertise_stats_count
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +67,7 @@ class DrainResult:
     failed: int = 0
     skipped_backend_down: bool = False
     error: str = ""
+    recounted: int = 0  # members whose expertise statistics were recounted
 
 
 def backend_backing_off(now=None) -> bool:
@@ -127,8 +136,10 @@ def outbox_drain_batch(
 
 
 def outbox_drain(*, backend: SearchBackend | None = None, max_batches: int = 100) -> DrainResult:
-    """Drain until the outbox is empty, a batch fails or `max_batches` ran."""
-    total = DrainResult()
+    """Drain until the outbox is empty, a batch fails or `max_batches` ran.
+    First recount the expertise of members whose evidence changed: that is
+    database work only, so it goes on while the search backend is down."""
+    total = DrainResult(recounted=expertise_stats_refresh_due())
     for _ in range(max_batches):
         result = outbox_drain_batch(backend=backend)
         total.indexed += result.indexed
@@ -196,3 +207,64 @@ def search_query_record(text: str, *, found: int) -> None:
     SearchQueryStat.objects.filter(pk=stat.pk).update(
         count=F("count") + 1, zero_results=F("zero_results") + (0 if found else 1)
     )
+
+
+# --- expertise statistics (the people search's ranking data) ------------------------
+
+STATS_BATCH = 500
+
+
+def expertise_stale_mark(user_ids: Iterable[int]) -> None:
+    """These members' expertise must be recounted: noted in the caller's
+    transaction, recounted by the search task after commit."""
+    rows = [ExpertiseStale(user_id=user_id) for user_id in set(user_ids) if user_id]
+    if not rows:
+        return
+    ExpertiseStale.objects.bulk_create(rows)
+    _drain_after_commit()
+
+
+def expertise_stats_refresh(user_ids: Iterable[int]) -> int:
+    """Recount the expertise statistics of these members from the evidence
+    (listed tags, endorsements, tagged posts, accepted answers, topic groups);
+    returns the number of rows written."""
+    user_ids = sorted(set(user_ids))
+    written = 0
+    for start in range(0, len(user_ids), STATS_BATCH):
+        batch = user_ids[start : start + STATS_BATCH]
+        rows = expertise_stats_count(batch)
+        with transaction.atomic():
+            ExpertiseStat.objects.filter(user_id__in=batch).delete()
+            written += len(ExpertiseStat.objects.bulk_create(rows, batch_size=2000))
+    return written
+
+
+def expertise_stats_refresh_due(*, max_users: int = 5000) -> int:
+    """Recount the members marked stale; returns how many were recounted. A
+    mark written while this runs stays for the next run."""
+    with transaction.atomic():
+        marks = list(
+            ExpertiseStale.objects.select_for_update(skip_locked=True)
+            .order_by("id")
+            .values_list("id", "user_id")[:max_users]
+        )
+        if not marks:
+            return 0
+        users = {user_id for _, user_id in marks}
+        expertise_stats_refresh(users)
+        ExpertiseStale.objects.filter(pk__in=[mark_id for mark_id, _ in marks]).delete()
+    return len(users)
+
+
+def expertise_stats_rebuild(*, on_batch: Callable[[int], None] = lambda count: None) -> int:
+    """Recount everyone (after an import, or as a nightly safety net)."""
+    from profiles.models import User
+
+    user_ids = list(User.objects.order_by("pk").values_list("pk", flat=True))
+    ExpertiseStat.objects.exclude(user_id__in=User.objects.values("pk")).delete()
+    written = 0
+    for start in range(0, len(user_ids), STATS_BATCH):
+        batch = user_ids[start : start + STATS_BATCH]
+        written += expertise_stats_refresh(batch)
+        on_batch(len(batch))
+    return written

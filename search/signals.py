@@ -12,12 +12,12 @@ from taggit.models import TaggedItem
 from wagtail.signals import page_published, page_unpublished
 
 from cms.models import ShareableItemPage
-from feed.models import Comment, Post
-from groups.models import Group
-from profiles.models import Department, Profile, TagSynonym
+from feed.models import Comment, Post, Reaction
+from groups.models import Group, Membership
+from profiles.models import Department, Endorsement, ExpertiseEvidence, Profile, TagSynonym
 
 from .models import DocumentKind
-from .services import outbox_add
+from .services import expertise_stale_mark, outbox_add
 
 User = get_user_model()
 
@@ -42,8 +42,9 @@ def _department_changed(sender, instance, created: bool = False, **kwargs) -> No
 @receiver([post_save, post_delete], sender=Post, dispatch_uid="search_post")
 def _post_changed(sender, instance, **kwargs) -> None:
     outbox_add(DocumentKind.POST, [instance.pk])
-    if kwargs.get("signal") is post_save:
-        # Comments show their post's opening words and vanish with it.
+    if kwargs.get("signal") is post_save and not kwargs.get("created"):
+        # Comments show their post's opening words and vanish with it (a new
+        # post has none yet).
         outbox_add(DocumentKind.COMMENT, instance.comments.values_list("pk", flat=True))
 
 
@@ -95,3 +96,54 @@ def _hub_page_changed(sender, instance, **kwargs) -> None:
 @receiver(post_delete, sender=ShareableItemPage, dispatch_uid="search_hub_page_deleted")
 def _hub_page_deleted(sender, instance, **kwargs) -> None:
     outbox_add(DocumentKind.HUB, [instance.pk])
+
+
+# --- expertise statistics: who must be recounted -----------------------------------
+# Deactivating a member needs no recount (the people search joins only active
+# members); the endorsements they gave are recounted by the nightly rebuild.
+
+
+@receiver([post_save, post_delete], sender=ExpertiseEvidence, dispatch_uid="expertise_evidence")
+def _evidence_changed(sender, instance, **kwargs) -> None:
+    expertise_stale_mark([instance.user_id])
+
+
+@receiver(post_save, sender=Post, dispatch_uid="expertise_post")
+def _post_saved(sender, instance, created: bool = False, **kwargs) -> None:
+    # An edit or a deletion changes what its evidence counts; a new post's
+    # hashtags mark their author themselves (expertise_evidence_record_many).
+    if not created:
+        expertise_stale_mark([instance.author_id])
+
+
+@receiver(post_save, sender=Comment, dispatch_uid="expertise_comment")
+def _comment_saved(sender, instance, **kwargs) -> None:
+    if instance.deleted_at is not None:  # an accepted answer stops counting
+        expertise_stale_mark([instance.author_id])
+
+
+@receiver([post_save, post_delete], sender=Reaction, dispatch_uid="expertise_reaction")
+def _reaction_changed(sender, instance, **kwargs) -> None:
+    if instance.post_id and instance.comment_id is None:  # a well-received post
+        expertise_stale_mark([instance.post.author_id])
+
+
+@receiver([post_save, post_delete], sender=Endorsement, dispatch_uid="expertise_endorsement")
+def _endorsement_changed(sender, instance, **kwargs) -> None:
+    expertise_stale_mark([instance.endorsed_id])
+
+
+@receiver([post_save, post_delete], sender=Membership, dispatch_uid="expertise_membership")
+def _membership_changed(sender, instance, **kwargs) -> None:
+    expertise_stale_mark([instance.user_id])
+
+
+@receiver([post_save, post_delete], sender=TaggedItem, dispatch_uid="expertise_tagged_item")
+def _expertise_tag_changed(sender, instance, **kwargs) -> None:
+    model = instance.content_type.model_class()
+    if model is Profile:
+        owner = Profile.objects.filter(pk=instance.object_id).values_list("user_id", flat=True)
+        expertise_stale_mark(owner)
+    elif model is Group:  # a topic group: its members know the topic a little
+        members = Membership.objects.filter(group_id=instance.object_id)
+        expertise_stale_mark(members.values_list("user_id", flat=True))

@@ -154,3 +154,22 @@ def test_wagtail_page_search_follows_the_same_engine_choice():
         "wagtail.search.backends.elasticsearch8",
         "search.backends.elasticsearch.ElasticsearchBackend",
     ]
+
+
+def test_postgres_sessions_run_without_jit(monkeypatch):
+    # JIT spent ~300 ms compiling the people search's aggregate on every call.
+    monkeypatch.setenv("DATABASE_URL", "postgres://buzz@db.internal/buzz")
+    config = env.database_from_env("/tmp/unused.sqlite3")
+    assert config["OPTIONS"]["options"] == "-c jit=off"
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="needs PostgreSQL"
+)
+@pytest.mark.django_db
+def test_the_live_postgres_connection_has_jit_off():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"

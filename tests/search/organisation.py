@@ -149,24 +149,29 @@ def build_organisation(backend=None) -> Organisation:
     for key, (tag, count) in ENDORSEMENTS.items():
         for colleague in colleagues[:count]:
             endorsement_create(actor=colleague, endorsed=org.people[key], tag_name=tag)
-    admin = UserFactory(is_staff=True)
+    # Everyone made here has a fixed name: a random Faker name ("Dana Day") can
+    # match a query of the relevance set as well as the expert it expects.
+    admin = UserFactory(is_staff=True, first_name="Site", last_name="Admin")
     tag_synonym_add(actor=admin, name="k8s", canonical=Tag.objects.get(name="Kubernetes"))
     tag_synonym_add(actor=admin, name="IFRS", canonical=Tag.objects.get(name="IFRS 17"))
 
     people = org.people
     platform = GroupFactory(
+        created_by=admin,
         name="Platform guild",
         slug="platform-guild",
         description="Running the container platform together.",
     )
     platform.tags.add("Kubernetes")
     red_team = GroupFactory(
+        created_by=admin,
         name="Red team",
         slug="red-team",
         visibility=Visibility.SECRET,
         description="Offensive security exercises.",
     )
     finance = GroupFactory(
+        created_by=admin,
         name="Finance forum",
         slug="finance-forum",
         visibility=Visibility.CLOSED,
@@ -174,11 +179,14 @@ def build_organisation(backend=None) -> Organisation:
     )
     finance.tags.add("IFRS 17")
     mortgages = GroupFactory(
-        name="Mortgage desk", slug="mortgage-desk", description="Pricing and risk of mortgages."
+        created_by=admin,
+        name="Mortgage desk",
+        slug="mortgage-desk",
+        description="Pricing and risk of mortgages.",
     )
     for key in ("anna", "bram", "carla", "dirk", "joost"):
         MembershipFactory(group=platform, user=people[key])
-    secret_asker = UserFactory()
+    secret_asker = UserFactory(first_name="Secret", last_name="Asker")
     for member in (people["lotte"], secret_asker):
         MembershipFactory(group=red_team, user=member, role=Role.MEMBER)
     MembershipFactory(group=finance, user=people["eva"])
