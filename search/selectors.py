@@ -476,10 +476,10 @@ def _expertise_rows(viewer: Any, quality: dict[int, float], now: datetime) -> li
         return cursor.fetchall()
 
 
-def _tag_facet(profile_ids: Collection[int], selected: str | None) -> list[tuple[str, int]]:
+def _tag_facet(profile_ids: Collection[int]) -> dict[str, int]:
     """The most held tags among these profiles (one GROUP BY in the database)."""
     if not profile_ids:
-        return []
+        return {}
     profile_type = ContentType.objects.get_for_model(Profile)
     condition, params = _ids_in("ti.object_id", profile_ids)
     sql = f"""
@@ -490,17 +490,7 @@ def _tag_facet(profile_ids: Collection[int], selected: str | None) -> list[tuple
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, [profile_type.pk, *params, FACET_SIZE])
-        values = [(name, count) for name, count in cursor.fetchall()]
-        if selected and selected not in dict(values):
-            condition, params = _ids_in("ti.object_id", profile_ids)
-            cursor.execute(
-                f"""SELECT COUNT(*) FROM {TaggedItem._meta.db_table} ti
-                JOIN {Tag._meta.db_table} t ON t.id = ti.tag_id
-                WHERE ti.content_type_id = %s AND t.name = %s AND {condition}""",
-                [profile_type.pk, selected, *params],
-            )
-            values.append((selected, cursor.fetchone()[0]))
-    return values
+        return dict(cursor.fetchall())
 
 
 def people_search(
@@ -594,15 +584,16 @@ def people_search(
             tag_facet_profiles.append(person["pk"])
         if not missed:
             ranked_ids.append(user_id)
+    counters["tag"] = Counter(_tag_facet(tag_facet_profiles))
+    if filters.get("tag") and filters["tag"] not in counters["tag"]:
+        counters["tag"][filters["tag"]] = len(holders.intersection(tag_facet_profiles))
     counted: dict[str, list[tuple[str, int]]] = {}
-    for facet in ("department", "location", "language"):
-        counter = counters[facet]
+    for facet, counter in counters.items():
         values = sorted(counter.items(), key=lambda pair: (-pair[1], pair[0]))[:FACET_SIZE]
         selected = filters.get(facet)
         if selected and selected not in dict(values):
             values.append((selected, counter.get(selected, 0)))
         counted[facet] = values
-    counted["tag"] = _tag_facet(tag_facet_profiles, filters.get("tag"))
     department_names = {
         str(pk): name
         for pk, name in Department.objects.filter(

@@ -260,8 +260,8 @@ def expertise_stats_rebuild(*, on_batch: Callable[[int], None] = lambda count: N
     """Recount everyone (after an import, or as a nightly safety net)."""
     from profiles.models import User
 
+    # A deleted member's rows went with them (on_delete=CASCADE).
     user_ids = list(User.objects.order_by("pk").values_list("pk", flat=True))
-    ExpertiseStat.objects.exclude(user_id__in=User.objects.values("pk")).delete()
     written = 0
     for start in range(0, len(user_ids), STATS_BATCH):
         batch = user_ids[start : start + STATS_BATCH]

@@ -58,24 +58,33 @@ def _group_changed(sender, instance, **kwargs) -> None:
     outbox_add(DocumentKind.GROUP, [instance.pk])
 
 
-def _tagged_objects(items) -> None:
-    """Reindex what carries these tagged items (profiles, posts, groups)."""
+def _tagged_objects(items, *, recount: bool = False) -> None:
+    """Reindex what carries these tagged items (profiles, posts, groups);
+    `recount`: the tags themselves changed, so the expertise of the profiles'
+    owners and of topic groups' members is recounted too."""
     by_model: dict[str, list[int]] = {}
     for app_label, model, object_id in items:
         by_model.setdefault(f"{app_label}.{model}", []).append(object_id)
     if ids := by_model.get("profiles.profile"):
-        owners = Profile.objects.filter(pk__in=ids).values_list("user_id", flat=True)
+        owners = list(Profile.objects.filter(pk__in=ids).values_list("user_id", flat=True))
         outbox_add(DocumentKind.PERSON, owners)
+        if recount:
+            expertise_stale_mark(owners)
     if ids := by_model.get("feed.post"):
         outbox_add(DocumentKind.POST, ids)
     if ids := by_model.get("groups.group"):
         outbox_add(DocumentKind.GROUP, ids)
+        if recount:  # a topic group: its members know the topic a little
+            members = Membership.objects.filter(group_id__in=ids)
+            expertise_stale_mark(members.values_list("user_id", flat=True))
 
 
 @receiver([post_save, post_delete], sender=TaggedItem, dispatch_uid="search_tagged_item")
 def _tagged_item_changed(sender, instance, **kwargs) -> None:
     content_type = instance.content_type
-    _tagged_objects([(content_type.app_label, content_type.model, instance.object_id)])
+    _tagged_objects(
+        [(content_type.app_label, content_type.model, instance.object_id)], recount=True
+    )
 
 
 @receiver([post_save, post_delete], sender=TagSynonym, dispatch_uid="search_tag_synonym")
@@ -136,14 +145,3 @@ def _endorsement_changed(sender, instance, **kwargs) -> None:
 @receiver([post_save, post_delete], sender=Membership, dispatch_uid="expertise_membership")
 def _membership_changed(sender, instance, **kwargs) -> None:
     expertise_stale_mark([instance.user_id])
-
-
-@receiver([post_save, post_delete], sender=TaggedItem, dispatch_uid="expertise_tagged_item")
-def _expertise_tag_changed(sender, instance, **kwargs) -> None:
-    model = instance.content_type.model_class()
-    if model is Profile:
-        owner = Profile.objects.filter(pk=instance.object_id).values_list("user_id", flat=True)
-        expertise_stale_mark(owner)
-    elif model is Group:  # a topic group: its members know the topic a little
-        members = Membership.objects.filter(group_id=instance.object_id)
-        expertise_stale_mark(members.values_list("user_id", flat=True))
