@@ -93,6 +93,7 @@ TABLES = [
     "profiles_expertiseevidence",
     "search_searchdocument",
     "search_expertisestat",
+    "search_expertisebound",
 ]
 # Wagtail's page tree references users: TRUNCATE profiles_user CASCADE would wipe
 # the root page and the Site (STACK-NOTES trap 2), so those tables are left alone.

@@ -142,3 +142,29 @@ class ExpertiseStale(models.Model):
 
     def __str__(self) -> str:
         return f"recount {self.user_id}"
+
+
+class ExpertiseBound(models.Model):
+    """The highest score a member can have on a tag for any viewer: every group's
+    counts taken as readable (the score only grows with counts). People search
+    reads candidates in this order and stops once no unread member could
+    outrank the page (threshold algorithm), instead of scoring every holder.
+    Derived data, written with ExpertiseStat by the same recount."""
+
+    # The unique (user, tag) and the (tag, bound) index serve both lookups.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    tag = models.ForeignKey(
+        "taggit.Tag", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    bound = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["tag", "-bound", "user"], name="expertise_bound_order")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "tag"], name="expertise_bound_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.tag_id} at most {self.bound:.3f}"

@@ -36,7 +36,7 @@ from profiles.selectors import tag_autocomplete_list, tag_find, tag_name_normali
 
 from .backends import get_search_backend
 from .backends.base import MARK_END, MARK_START, ContentScope, Hit, SearchBackend, query_terms
-from .models import DocumentKind, ExpertiseStat, IndexOutbox
+from .models import DocumentKind, ExpertiseBound, ExpertiseStat, IndexOutbox
 
 PEOPLE_PAGE = 20
 MAX_PAGE = 50  # deep pages of a search are never read; Elasticsearch refuses them
@@ -48,6 +48,12 @@ SUGGEST_OTHERS = 3
 WELL_RECEIVED_REACTIONS = 2
 FUZZY_TAG_QUALITY = 0.8
 MAX_TAGS_PER_QUERY = 6
+# Candidates read per tag in ExpertiseBound order before checking the page is
+# settled (x4 each round); a skill with fewer holders is scored whole.
+BOUND_DEPTH = 500
+# Members scored exactly per round, best bound first (doubling).
+BOUND_CHUNK = 50
+BOUND_DEPTH_MAX = 8000
 
 # How much each kind of evidence weighs; logarithms so that the hundredth
 # endorsement adds less than the second.
@@ -314,6 +320,10 @@ class PeopleSearch:
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     corrections: list[tuple[str, str]] = field(default_factory=list)  # (typed, tag)
     tags: list[str] = field(default_factory=list)
+    # None: the facets count every match; else they count the top matches only,
+    # this many (a popular skill has thousands of holders, and only the best
+    # were scored).
+    facets_among: int | None = None
 
 
 PEOPLE_FACETS = ("department", "location", "language", "tag")
@@ -376,7 +386,7 @@ def _reasons(evidence: dict[int, TagEvidence], tags: dict[int, Tag], places: dic
     return reasons
 
 
-def _ids_in(column: str, ids: Collection[int]) -> tuple[str, list]:
+def ids_in_sql(column: str, ids: Collection[int]) -> tuple[str, list]:
     """`column IN ids` for raw SQL: one array parameter on PostgreSQL (a list of
     thousands of literals costs more to parse and plan than to run)."""
     if connection.vendor == "postgresql":
@@ -386,14 +396,59 @@ def _ids_in(column: str, ids: Collection[int]) -> tuple[str, list]:
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
-def _expertise_rows(viewer: Any, quality: dict[int, float], now: datetime) -> list[tuple]:
+def _real(value: float) -> str:
+    # A numeric literal would make PostgreSQL compute in NUMERIC.
+    return f"CAST({float(value)!r} AS DOUBLE PRECISION)"
+
+
+def tag_score_sql(now: datetime) -> str:
+    """TagEvidence.score as an aggregate over the ExpertiseStat rows `s` of one
+    member and tag, counting posts, answers and recency only where
+    `s.readable` is 1 (topic groups and endorsements are filtered before)."""
+
+    def ln1p(column: str) -> str:
+        return f"LN(1 + SUM(s.readable * s.{column}))"
+
+    topic_groups = "SUM(CASE WHEN s.topic_member THEN 1 ELSE 0 END)"
+    activity = (
+        f"({_real(ENDORSEMENT_WEIGHT)} * LN(1 + SUM(s.endorsements))"
+        f" + {_real(ANSWER_WEIGHT)} * {ln1p('answers')}"
+        f" + {_real(POST_WEIGHT)} * {ln1p('posts')}"
+        f" + {_real(WELL_RECEIVED_WEIGHT)} * {ln1p('well_received')}) / LN(2)"
+        f" + {_real(GROUP_WEIGHT)} * (CASE WHEN {topic_groups} > {GROUPS_COUNTED}"
+        f" THEN {GROUPS_COUNTED} ELSE {topic_groups} END)"
+    )
+    # Decay by the time since the last readable activity (none: the floor alone).
+    last = "MAX(CASE WHEN s.readable = 1 THEN s.last_activity END)"
+    age = f"({_real(now.timestamp())} - {last})"
+    recency = (
+        f"({_real(RECENCY_FLOOR)} + {_real(1 - RECENCY_FLOOR)} * (CASE WHEN {last} IS NULL"
+        f" THEN 0 WHEN {age} > 0 THEN EXP(-{age} / {_real(86400.0 * RECENCY_DAYS)}) ELSE 1 END))"
+    )
+    listed = (
+        f"(CASE WHEN MAX(CASE WHEN s.listed THEN 1 ELSE 0 END) = 1"
+        f" THEN {_real(LISTED_WEIGHT)} ELSE {_real(0)} END)"
+    )
+    return f"{listed} + ({activity}) * {recency}"
+
+
+def _expertise_rows(
+    viewer: Any,
+    quality: dict[int, float],
+    now: datetime,
+    *,
+    user_ids: Collection[int] | None = None,
+) -> list[tuple]:
     """(user id, tag score, profile id, department id, location, languages) of every
-    active member with evidence on these tags that the viewer may see, scored
-    in one aggregate over ExpertiseStat: TagEvidence.score per tag, weighted by
-    the tag's match quality and by how many of the tags the member covers.
-    A group's counts take part only where groups.selectors lets the viewer see
-    them: posts and answers in groups they may read, topic groups they may know."""
+    active member with evidence on these tags that the viewer may see (of
+    `user_ids` only, when given), scored in one aggregate over ExpertiseStat:
+    TagEvidence.score per tag, weighted by the tag's match quality and by how
+    many of the tags the member covers. A group's counts take part only where
+    groups.selectors lets the viewer see them: posts and answers in groups they
+    may read, topic groups they may know."""
     if not quality or not getattr(viewer, "is_authenticated", False) or not viewer.is_active:
+        return []
+    if user_ids is not None and not user_ids:
         return []
     readable_sql, readable_params = (
         groups_readable_by(viewer).order_by().values("pk").query.sql_with_params()
@@ -401,42 +456,21 @@ def _expertise_rows(viewer: Any, quality: dict[int, float], now: datetime) -> li
     visible_sql, visible_params = (
         groups_visible_to(viewer).order_by().values("pk").query.sql_with_params()
     )
-    tags_in, tags_params = _ids_in("s.tag_id", list(quality))
+    tags_in, tags_params = ids_in_sql("s.tag_id", list(quality))
+    users_in, users_params = (
+        ("1 = 1", []) if user_ids is None else ids_in_sql("s.user_id", user_ids)
+    )
     quality_case = " ".join("WHEN %s THEN %s" for _ in quality)
     quality_params = [value for pair in quality.items() for value in pair]
-
-    def real(value: float) -> str:  # a numeric literal would make PostgreSQL use NUMERIC
-        return f"CAST({float(value)!r} AS DOUBLE PRECISION)"
-
-    def ln1p(column: str) -> str:
-        return f"LN(1 + SUM(s.readable * s.{column}))"
-
-    topic_groups = "SUM(CASE WHEN s.topic_member THEN 1 ELSE 0 END)"
-    activity = (
-        f"({real(ENDORSEMENT_WEIGHT)} * LN(1 + SUM(s.endorsements))"
-        f" + {real(ANSWER_WEIGHT)} * {ln1p('answers')}"
-        f" + {real(POST_WEIGHT)} * {ln1p('posts')}"
-        f" + {real(WELL_RECEIVED_WEIGHT)} * {ln1p('well_received')}) / LN(2)"
-        f" + {real(GROUP_WEIGHT)} * (CASE WHEN {topic_groups} > {GROUPS_COUNTED}"
-        f" THEN {GROUPS_COUNTED} ELSE {topic_groups} END)"
-    )
-    # Decay by the time since the last readable activity (none: the floor alone).
-    last = "MAX(CASE WHEN s.readable = 1 THEN s.last_activity END)"
-    age = f"({real(now.timestamp())} - {last})"
-    recency = (
-        f"({real(RECENCY_FLOOR)} + {real(1 - RECENCY_FLOOR)} * (CASE WHEN {last} IS NULL"
-        f" THEN 0 WHEN {age} > 0 THEN EXP(-{age} / {real(86400.0 * RECENCY_DAYS)}) ELSE 1 END))"
-    )
-    listed = (
-        f"(CASE WHEN MAX(CASE WHEN s.listed THEN 1 ELSE 0 END) = 1"
-        f" THEN {real(LISTED_WEIGHT)} ELSE {real(0)} END)"
-    )
     stat, profile = ExpertiseStat._meta.db_table, Profile._meta.db_table
     user = Profile._meta.get_field("user").related_model._meta.db_table
     # The member's facets ride along from the innermost level, where the planner
     # still knows how many rows there are (it hash-joins instead of looking up
     # every profile one by one).
     person = "p.id, p.department_id, p.location_visible, p.location, p.languages_spoken"
+    # OFFSET 0 keeps PostgreSQL from inlining `readable` (and its subquery)
+    # into each of the dozen aggregates that use it: computed once per row.
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
     sql = f"""
         SELECT per.user_id, COUNT(*) * SUM(per.quality * per.score) / %s, per.id,
                per.department_id,
@@ -445,7 +479,7 @@ def _expertise_rows(viewer: Any, quality: dict[int, float], now: datetime) -> li
         FROM (
             SELECT s.user_id, {person.replace("p.", "s.")},
                    CASE s.tag_id {quality_case} ELSE 0 END AS quality,
-                   {listed} + ({activity}) * {recency} AS score
+                   {tag_score_sql(now)} AS score
             FROM (
                 SELECT s.user_id, s.tag_id, s.listed, s.endorsements, s.answers, s.posts,
                        s.well_received, s.topic_member, s.last_activity, {person},
@@ -454,8 +488,8 @@ def _expertise_rows(viewer: Any, quality: dict[int, float], now: datetime) -> li
                 FROM {stat} s
                 JOIN {profile} p ON p.user_id = s.user_id
                 JOIN {user} u ON u.id = s.user_id
-                WHERE {tags_in} AND u.is_active
-                  AND (s.group_id IS NULL OR s.group_id IN ({visible_sql}))
+                WHERE {tags_in} AND {users_in} AND u.is_active
+                  AND (s.group_id IS NULL OR s.group_id IN ({visible_sql})){fence}
             ) s
             GROUP BY s.user_id, s.tag_id, {person.replace("p.", "s.")}
         ) per
@@ -469,6 +503,7 @@ def _expertise_rows(viewer: Any, quality: dict[int, float], now: datetime) -> li
         *quality_params,
         *readable_params,
         *tags_params,
+        *users_params,
         *visible_params,
     ]
     with connection.cursor() as cursor:
@@ -476,12 +511,131 @@ def _expertise_rows(viewer: Any, quality: dict[int, float], now: datetime) -> li
         return cursor.fetchall()
 
 
+def _match_count(viewer: Any, tag_ids: Collection[int], text_ids: Collection[int] = ()) -> int:
+    """How many members people_search finds, without scoring them: active
+    members with evidence on these tags that the viewer may see (exactly those
+    _expertise_rows scores above zero: every stored row has some count, and a
+    group's row counts where the viewer may read the group, or may see it and
+    it is a topic group of the member), and the active text matches."""
+    if not tag_ids or not getattr(viewer, "is_authenticated", False) or not viewer.is_active:
+        return 0
+    readable_sql, readable_params = (
+        groups_readable_by(viewer).order_by().values("pk").query.sql_with_params()
+    )
+    visible_sql, visible_params = (
+        groups_visible_to(viewer).order_by().values("pk").query.sql_with_params()
+    )
+    tags_in, tags_params = ids_in_sql("s.tag_id", tag_ids)
+    text_in, text_params = ids_in_sql("u.id", text_ids)
+    stat, profile = ExpertiseStat._meta.db_table, Profile._meta.db_table
+    user = Profile._meta.get_field("user").related_model._meta.db_table
+    sql = f"""
+        SELECT COUNT(*) FROM (
+            SELECT s.user_id FROM {stat} s
+            JOIN {profile} p ON p.user_id = s.user_id
+            JOIN {user} u ON u.id = s.user_id
+            WHERE {tags_in} AND u.is_active
+              AND (s.group_id IS NULL OR s.group_id IN ({readable_sql})
+                   OR (s.topic_member AND s.group_id IN ({visible_sql})))
+            UNION
+            SELECT p.user_id FROM {profile} p JOIN {user} u ON u.id = p.user_id
+            WHERE {text_in} AND u.is_active
+        ) found
+    """
+    params = [*tags_params, *readable_params, *visible_params, *text_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+@dataclass
+class _Scored:
+    rows: list[tuple]  # as _expertise_rows returns them
+    complete: bool  # every member with evidence on the tags was scored
+    scored: set[int] = field(default_factory=set)  # whose tag score is exact (when incomplete)
+
+
+def _expertise_rows_ranked(
+    viewer: Any,
+    quality: dict[int, float],
+    now: datetime,
+    *,
+    text_scores: dict[int, float],
+    needed: int,
+) -> _Scored:
+    """The rows of _expertise_rows for enough members to rank the first `needed`
+    exactly, without scoring every holder (threshold algorithm). Candidates come
+    in ExpertiseBound order per tag; a member not read in any list scores at
+    most the sum over tags of quality x that list's next bound (coverage
+    COUNT(*)/n is at most 1). A member read is bounded by their own bounds
+    (and text score) and scored exactly for the viewer, best bound first, until
+    the `needed`-th exact score beats both the best bound left and the lists'
+    frontier; past BOUND_DEPTH_MAX everyone is scored."""
+    if not quality or not getattr(viewer, "is_authenticated", False) or not viewer.is_active:
+        return _Scored([], complete=True)
+    depth, chunk = BOUND_DEPTH, max(needed * 2, BOUND_CHUNK)
+    rows: dict[int, tuple] = {}
+    scored: set[int] = set()
+    n = len(quality)
+    while depth <= BOUND_DEPTH_MAX:
+        seen: dict[int, dict[int, float]] = defaultdict(dict)  # user -> tag -> bound
+        edge: dict[int, float] = {}  # tag -> the next bound in its list (0: read whole)
+        for tag_id in quality:
+            listed = list(
+                ExpertiseBound.objects.filter(tag_id=tag_id)
+                .order_by("-bound", "user_id")
+                .values_list("user_id", "bound")[:depth]
+            )
+            for user_id, bound in listed:
+                seen[user_id][tag_id] = bound
+            edge[tag_id] = listed[-1][1] if len(listed) == depth else 0.0
+        complete = not any(edge.values())
+        frontier = sum(quality[tag_id] * bound for tag_id, bound in edge.items())
+
+        bound_of: dict[int, float] = {}
+        for user_id in (set(seen) | set(text_scores)) - scored:
+            # A tag the member was not read on bounds them by that list's edge.
+            held = [
+                quality[tag_id] * seen[user_id].get(tag_id, edge[tag_id])
+                for tag_id in quality
+                if seen[user_id].get(tag_id, edge[tag_id]) > 0
+            ]
+            bound_of[user_id] = (
+                TEXT_WEIGHT * text_scores.get(user_id, 0.0) + len(held) * sum(held) / n
+            )
+        waiting = sorted(bound_of, key=lambda user_id: -bound_of[user_id])
+        while True:
+            # Text-only matches are left out of the page test: that can only
+            # make it stricter.
+            scores = sorted(
+                (TEXT_WEIGHT * text_scores.get(user_id, 0.0) + float(row[1]))
+                for user_id, row in rows.items()
+            )[::-1]
+            settled = len(scores) >= needed and scores[needed - 1] > frontier
+            # Strictly above: an unscored member with an equal score and a
+            # lower id would rank first.
+            if not waiting or (settled and scores[needed - 1] > bound_of[waiting[0]]):
+                break
+            batch, waiting = waiting[:chunk], waiting[chunk:]
+            scored.update(batch)
+            rows.update(
+                (row[0], row) for row in _expertise_rows(viewer, quality, now, user_ids=batch)
+            )
+            chunk *= 2
+        if complete and not waiting:
+            return _Scored(list(rows.values()), complete=True)
+        if settled:
+            return _Scored(list(rows.values()), complete=False, scored=scored)
+        depth *= 4
+    return _Scored(_expertise_rows(viewer, quality, now), complete=True)
+
+
 def _tag_facet(profile_ids: Collection[int]) -> dict[str, int]:
     """The most held tags among these profiles (one GROUP BY in the database)."""
     if not profile_ids:
         return {}
     profile_type = ContentType.objects.get_for_model(Profile)
-    condition, params = _ids_in("ti.object_id", profile_ids)
+    condition, params = ids_in_sql("ti.object_id", profile_ids)
     sql = f"""
         SELECT t.name, COUNT(*) FROM {TaggedItem._meta.db_table} ti
         JOIN {Tag._meta.db_table} t ON t.id = ti.tag_id
@@ -504,8 +658,11 @@ def people_search(
     """Find the expert: active members ranked by text match and by evidence on
     the tags the query names (listed, endorsed, accepted answers, well-received
     posts, topic groups, weighted by recency), each with the reasons why.
-    Everyone who matches is scored in one aggregate (ExpertiseStat); the facets
-    count all of them; the evidence behind the reasons is read for one page."""
+    Members are scored in one aggregate (ExpertiseStat), only as many as the
+    page needs when a skill has many holders (ExpertiseBound); the total is
+    then counted in SQL and the facets count the scored top (`facets_among`);
+    filtered searches score everyone. The evidence behind the reasons is read
+    for one page."""
     backend = backend or get_search_backend()
     filters = {
         key: value for key, value in (filters or {}).items() if value and key in PEOPLE_FACETS
@@ -516,9 +673,15 @@ def people_search(
     now = timezone.now()
     people: dict[int, dict] = {}
     scores: dict[int, float] = {}
-    for user_id, tag_score, profile_id, department_id, location, languages in _expertise_rows(
-        viewer, quality, now
-    ):
+    if filters:
+        # Filtered searches are rarer (a click on a facet): score everyone, so
+        # the total and the facets under the filters stay exact.
+        scored = _Scored(_expertise_rows(viewer, quality, now), complete=True)
+    else:
+        scored = _expertise_rows_ranked(
+            viewer, quality, now, text_scores=text_scores, needed=max(page, 1) * PEOPLE_PAGE
+        )
+    for user_id, tag_score, profile_id, department_id, location, languages in scored.rows:
         people[user_id] = {
             "pk": profile_id,
             "department_id": department_id,
@@ -526,7 +689,12 @@ def people_search(
             "languages": languages,
         }
         scores[user_id] = float(tag_score)
-    text_only = [user_id for user_id in text_scores if user_id not in people]
+    # Text matches left unscored could not reach the page: leave them out.
+    text_only = [
+        user_id
+        for user_id in text_scores
+        if user_id not in people and (scored.complete or user_id in scored.scored)
+    ]
     for row in Profile.objects.filter(user_id__in=text_only, user__is_active=True).values(
         "pk", "user_id", "department_id", "location", "location_visible", "languages_spoken"
     ):
@@ -646,13 +814,19 @@ def people_search(
                 tags=tags_of[person["pk"]],
             )
         )
+    total = len(ranked)
+    if not scored.complete:
+        # Holders not scored are counted, not ranked; so are text-only matches.
+        matched = [user_id for user_id, score in text_scores.items() if score > 0]
+        total = _match_count(viewer, list(quality), matched)
     return PeopleSearch(
         query=text,
         results=results,
-        total=len(ranked),
+        total=total,
         page=page,
-        has_next=start + PEOPLE_PAGE < len(ranked),
+        has_next=start + PEOPLE_PAGE < total,
         facets=facets,
+        facets_among=None if scored.complete else len(ranked),
         corrections=[(match.typed, match.tag.name) for match in tags if match.quality < 1],
         tags=[match.tag.name for match in tags],
     )

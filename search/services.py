@@ -18,13 +18,14 @@ from .backends.base import SearchBackend
 from .indexing import IndexRecord, all_object_ids, records_for
 from .models import (
     DocumentKind,
+    ExpertiseBound,
     ExpertiseStale,
     ExpertiseStat,
     IndexOutbox,
     IndexRebuild,
     SearchQueryStat,
 )
-from .selectors import expertise_stats_count
+from .selectors import expertise_stats_count, ids_in_sql, tag_score_sql
 
 logger = logging.getLogger(__name__)
 
@@ -236,7 +237,37 @@ def expertise_stats_refresh(user_ids: Iterable[int]) -> int:
         with transaction.atomic():
             ExpertiseStat.objects.filter(user_id__in=batch).delete()
             written += len(ExpertiseStat.objects.bulk_create(rows, batch_size=2000))
+            expertise_bounds_fill(batch)
     return written
+
+
+# The bound is computed as of a day ago: the score only falls as time passes,
+# and a day of slack covers clocks that disagree (it loosens the bound ~0.1%).
+BOUND_AS_OF = timedelta(days=1)
+BOUND_MARGIN = 1e-9  # float rounding must never put a bound below its score
+
+
+def expertise_bounds_fill(user_ids: Iterable[int]) -> None:
+    """Rewrite these members' ExpertiseBound rows from their ExpertiseStat rows:
+    the score with every group counted as readable, in the same SQL as the
+    search's own score (selectors.tag_score_sql), so no viewer can score more."""
+    user_ids = list(user_ids)
+    ExpertiseBound.objects.filter(user_id__in=user_ids).delete()
+    if not user_ids:
+        return
+    users_in, params = ids_in_sql("s.user_id", user_ids)
+    score = tag_score_sql(timezone.now() - BOUND_AS_OF)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {ExpertiseBound._meta.db_table} (user_id, tag_id, bound)
+            SELECT s.user_id, s.tag_id, ({score}) * (1 + {BOUND_MARGIN!r}) + {BOUND_MARGIN!r}
+            FROM (SELECT s.*, 1 AS readable FROM {ExpertiseStat._meta.db_table} s
+                  WHERE {users_in}) s
+            GROUP BY s.user_id, s.tag_id
+            """,
+            params,
+        )
 
 
 def expertise_stats_refresh_due(*, max_users: int = 5000) -> int:
