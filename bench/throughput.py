@@ -19,6 +19,10 @@ storage (its collectstatic takes over a minute and renders no faster). Then a
 cProfile of (b) in process.
 
     DATABASE_URL=postgres://... python -m bench.throughput [--step-seconds 4]
+
+`--me-ab ROUNDS` runs only (b) on one core, the token path before the token
+cache (issue 11) against the current one, alternating, and prints daphne's CPU
+per request at 40 req/s and each ramp's best rate (docs/benchmarks.md untouched).
 """
 
 from __future__ import annotations
@@ -298,15 +302,16 @@ def profile_me(secret: str, requests: int = 300) -> tuple[pstats.Stats, int, flo
 NOTABLE = (
     ("opening a PostgreSQL connection (Django connect)", "db/backends/base/base.py", "connect"),
     ("a new redis.Redis client per cache call (Redis.__init__)", "redis/client.py", "__init__"),
+    ("resolving the token (TokenAuth.resolve), all of it", "community/api_base.py", "resolve"),
     (
-        "the token lookup (access_token_for_secret)",
+        "the token lookup in the database (access_token_for_secret: cache misses only)",
         "profiles/selectors.py",
         "access_token_for_secret",
     ),
     (
-        "rate limit hit() + token-use audit mark, one Redis round trip",
+        "cached token + rate limit + audit and last-used marks, one Redis round trip",
         "community/ratelimit.py",
-        "hit",
+        "check_api_token_cached",
     ),
     (
         "audit_token_used (a database write once an hour)",
@@ -502,9 +507,109 @@ def _format(results, username, sessions, probe, profile, queries, mean_ms, step_
     )
 
 
+# --- A/B of (b) alone: the token path before the token cache and now -------------------------
+
+
+def _resolve_before_token_cache(self, secret: str):
+    """TokenAuth.resolve as it was before the token cache (issue 11): the
+    four-table query on every request, then the rate limit's round trip."""
+    from community import ratelimit
+    from community.services import TOKEN_USED_EVERY
+    from profiles import selectors, services
+
+    access = selectors.access_token_for_secret(secret)
+    if access is None:
+        return None, None
+    first_use = ratelimit.check_api_token(
+        access.pk,
+        mark=f"audit:token-used:{access.pk}:{access.secret_hash[:16]}",
+        mark_timeout=TOKEN_USED_EVERY,
+    )
+    services.token_mark_used(token=access)
+    return access, first_use
+
+
+def __getattr__(name: str):
+    # `bench.throughput:before_token_cache`, an ASGI app for daphne: the project's,
+    # with the old token path, built when daphne asks for it (after Django's setup).
+    if name == "before_token_cache":
+        from asgi import application
+        from community.api_base import TokenAuth
+
+        TokenAuth.resolve = _resolve_before_token_cache
+        return application
+    raise AttributeError(name)
+
+
+AB_PAIRS = {
+    "token-cache": {
+        "A before token cache": "bench.throughput:before_token_cache",
+        "B current": "asgi:application",
+    },
+}
+
+
+def me_ab(step_seconds: float, rounds: int, pair: str = "token-cache") -> str:
+    """Only (b), one daphne on core 0: two servers (AB_PAIRS: the token path
+    before the cache and now), alternating `rounds` times in this run (the
+    machine is shared)."""
+    with tempfile.TemporaryDirectory(prefix="buzz-bench-b6-") as var_dir:
+        Path(var_dir, "bench_server_settings.py").write_text(SETTINGS_MODULE)
+        Path(var_dir, "static").mkdir()
+        env = server_env(var_dir)
+        if not env["DATABASE_URL"].startswith("postgres"):
+            return "Skipped: DATABASE_URL is not PostgreSQL."
+        setup_django(env)
+        lines = []
+        with credentials() as (_username, secret, _cookie):
+            headers = {"X-Forwarded-Proto": "https", "Authorization": f"Bearer {secret}"}
+            apps = AB_PAIRS[pair]
+            from bench.api_layers import fixed_rate
+
+            for round_ in range(rounds):
+                for label, app in apps.items():
+                    scenario = Scenario(label, app, "/api/v1/me", headers)
+                    # CPU per request at a rate both hold: steadier than the ramp's
+                    # p99 when other processes share the daphne's core.
+                    fixed = fixed_rate(scenario, env, 40, 8)
+                    cpu_ms = fixed.server_cpu / max(fixed.achieved, 1e-9) * 1000
+                    lines.append(
+                        f"round {round_ + 1} {label}: daphne CPU {cpu_ms:.2f} ms per request "
+                        f"at 40 req/s (p50 {fixed.p50:.1f} ms, {fixed.errors} errors)"
+                    )
+                    print(lines[-1], file=sys.stderr)
+                    ramp_ = ramp(scenario, 1, env, step_seconds)
+                    best = ramp_.best
+                    last = ramp_.steps[-1]
+                    lines.append(
+                        f"round {round_ + 1} {label}: best {ramp_.best_rate:.0f} req/s"
+                        + (
+                            f" (p50 {best.p50:.1f} ms, p99 {best.p99:.1f} ms, "
+                            f"daphne CPU {best.server_cpu:.0%})"
+                            if best
+                            else ""
+                        )
+                        + f"; stopped at {last.rate:.0f} (p99 {last.p99:.0f} ms, "
+                        f"{last.errors} errors, {last.timeouts} timeouts)"
+                    )
+                    print(lines[-1], file=sys.stderr)
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--step-seconds", type=float, default=4.0)
     parser.add_argument("--profile-requests", type=int, default=300)
+    parser.add_argument(
+        "--me-ab",
+        type=int,
+        metavar="ROUNDS",
+        default=0,
+        help="only (b) on one core: the token path before the cache and now, ROUNDS times",
+    )
+    parser.add_argument("--ab-pair", choices=sorted(AB_PAIRS), default="token-cache")
     args = parser.parse_args()
-    print(report(args.step_seconds, args.profile_requests))
+    if args.me_ab:
+        print(me_ab(args.step_seconds, args.me_ab, args.ab_pair))
+    else:
+        print(report(args.step_seconds, args.profile_requests))

@@ -14,9 +14,12 @@ empty otherwise.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Schema
 from ninja.errors import HttpError
@@ -24,9 +27,21 @@ from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 
 from community import ratelimit
-from community.services import TOKEN_USED_EVERY, audit_token_used, token_used_key
+from community.services import (
+    TOKEN_CACHE_TTL,
+    TOKEN_TOUCHED_EVERY,
+    TOKEN_USED_EVERY,
+    audit_token_used,
+    token_cache_key,
+    token_rate_ident,
+    token_touched_key,
+    token_used_key,
+)
 from profiles import selectors as profile_selectors
 from profiles import services as profile_services
+from profiles.models import TOKEN_PREFIX, AccessToken
+
+logger = logging.getLogger(__name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -131,20 +146,13 @@ class TokenAuth(HttpBearer):
         return self.authenticate(request, credentials.strip())
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        access = profile_selectors.access_token_for_secret(token)
+        access, first_use = self.resolve(token)
         if access is None:
             raise ApiError(
                 401,
                 "invalid_token",
                 _("This token is unknown, revoked or expired, or its account is deactivated."),
             )
-        # Over the limit: RateLimited, a 429 in the envelope (community/api.py).
-        # One Redis round trip counts the request and asks whether this hour's
-        # token-use audit entry is still to be written.
-        first_use = ratelimit.check_api_token(
-            access.pk, mark=token_used_key(access), mark_timeout=TOKEN_USED_EVERY
-        )
-        profile_services.token_mark_used(token=access)
         audit_token_used(token=access, request=request, first_this_hour=first_use)
         if request.method not in SAFE_METHODS and not access.may_write:
             raise ApiError(
@@ -156,6 +164,56 @@ class TokenAuth(HttpBearer):
         request.user = access.user
         request.access_token = access  # type: ignore[attr-defined]
         return access.user
+
+    def resolve(self, secret: str) -> tuple[AccessToken | None, bool | None]:
+        """The usable token with this secret (profile_selectors.access_token_for_secret),
+        counted against the rate limit (RateLimited, a 429, over it) and marked used:
+        (the token or None, whether this hour's token-use audit entry is due; None
+        when the cache cannot tell).
+
+        From the cache when it holds the token (TOKEN_CACHE_TTL; every change to
+        the token, its member, profile or permissions drops it: community.receivers),
+        read in the one Redis round trip that counts the request and asks whether
+        the hourly audit entry and the per-minute last_used_at write are due.
+        Otherwise from the database, then cached. The cache down: the database."""
+        if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+            return None, None
+        secret_hash = profile_selectors.access_token_hash(secret)
+        ident = token_rate_ident(secret_hash)
+        audit_mark = token_used_key(secret_hash)
+        cached = ratelimit.check_api_token_cached(
+            token_cache_key(secret_hash),
+            ident,
+            marks=[
+                (audit_mark, TOKEN_USED_EVERY),
+                (token_touched_key(secret_hash), TOKEN_TOUCHED_EVERY),
+            ],
+        )
+        if cached is not None and cached[0] is not None:
+            access, (first_use, touch) = cached
+            # An entry lives no longer than its token, but check as the query does.
+            if access.is_active() and access.user.is_active:
+                if touch:
+                    profile_services.token_mark_used(token=access)
+                return access, first_use
+        access = profile_selectors.access_token_for_secret(secret)
+        if access is None:
+            return None, None
+        if cached is None:  # the cache is down: no limit, the audit asks the database
+            profile_services.token_mark_used(token=access)
+            return access, None
+        first_use = ratelimit.check_api_token(ident, mark=audit_mark, mark_timeout=TOKEN_USED_EVERY)
+        profile_services.token_mark_used(token=access)
+        timeout = TOKEN_CACHE_TTL
+        if access.expires_at is not None:
+            timeout = min(timeout, int((access.expires_at - timezone.now()).total_seconds()))
+        if timeout > 0:
+            try:
+                # add(), not set(): a token dropped meanwhile (a tombstone) stays dropped.
+                cache.add(token_cache_key(secret_hash), access, timeout=timeout)
+            except Exception:
+                logger.warning("API token cache unavailable: token not cached", exc_info=True)
+        return access, first_use
 
 
 token_auth = TokenAuth()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
@@ -70,3 +71,56 @@ def count_and_add(
         pipe.set(mark_key, 1, ex=backend.get_backend_timeout(mark_timeout), nx=True)
     replies = pipe.execute()
     return int(replies[1]), (bool(replies[2]) if mark is not None else None)
+
+
+# Read a key and, only when it holds a value, count and mark as count_and_add
+# does: a Lua script, so a miss (an unknown token) leaves no counter or marks.
+_READ_COUNT_MARK = """
+local value = redis.call('GET', KEYS[1])
+if (not value) or value == ARGV[3] then return {value} end
+redis.call('SET', KEYS[2], 0, 'EX', ARGV[1], 'NX')
+local result = {value, redis.call('INCRBY', KEYS[2], ARGV[2])}
+for i = 3, #KEYS do
+  result[i] = redis.call('SET', KEYS[i], 1, 'EX', ARGV[i + 1], 'NX') and 1 or 0
+end
+return result
+"""
+
+#: What read_count_and_mark() treats as no value: written in place of a cached
+#: entry that must not be used (and, through cache.add(), not refilled) for a while.
+TOMBSTONE = 0
+
+
+def read_count_and_mark(
+    backend: Any,
+    key: str,
+    counter: str,
+    *,
+    amount: int,
+    timeout: int,
+    marks: Sequence[tuple[str, int]] = (),
+) -> tuple[Any, int | None, list[bool]]:
+    """cache.get(key); when it holds a value other than TOMBSTONE, add `amount`
+    to `counter` and cache.add() each (mark, timeout) of `marks`, as count_and_add:
+    (the value, the new count, whether each mark was added), or (None, None, [])
+    without touching `counter` or `marks`. On Redis in one round trip (EVALSHA).
+    Cache errors propagate to the caller."""
+    if not isinstance(backend, RedisCache):
+        value = backend.get(key)
+        if value is None or value == TOMBSTONE:
+            return None, None, []
+        count, _added = count_and_add(backend, counter, amount=amount, timeout=timeout)
+        return value, count, [bool(backend.add(m, 1, timeout=t)) for m, t in marks]
+    client = backend._cache
+    keys = [backend.make_and_validate_key(k) for k in (key, counter, *(m for m, _t in marks))]
+    args = [backend.get_backend_timeout(timeout), amount, TOMBSTONE]
+    args += [backend.get_backend_timeout(t) for _m, t in marks]
+    redis = client.get_client(keys[0], write=True)
+    script = getattr(client, "_read_count_mark", None)
+    if script is None:  # redis-py's Script: EVALSHA, loading the script once if missing
+        script = client._read_count_mark = redis.register_script(_READ_COUNT_MARK)
+    reply = script(keys=keys, args=args, client=redis)
+    if reply[0] is None or reply[0] == str(TOMBSTONE).encode():
+        return None, None, []
+    value = client._serializer.loads(reply[0])
+    return value, int(reply[1]), [bool(added) for added in reply[2:]]

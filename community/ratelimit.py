@@ -17,6 +17,8 @@ import logging
 import math
 import time
 from collections import deque
+from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -25,7 +27,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from community.cache import count_and_add
+from community.cache import count_and_add, read_count_and_mark
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +145,34 @@ def check_api_token(
         mark=mark,
         mark_timeout=mark_timeout,
     )
+
+
+def check_api_token_cached(
+    key: str, token_ident: object, *, marks: Sequence[tuple[str, int]] = ()
+) -> tuple[Any, list[bool]] | None:
+    """The API token cached at `key` and, in the same round trip and only when
+    there is one, check_api_token()'s count and cache.add() of each (key,
+    timeout) of `marks`: (the token, whether each mark was added), (None, [])
+    when nothing is cached (nothing counted), None when the cache is down.
+    A refused hit keeps none of its marks."""
+    window = 60
+    now = clock()
+    start = int(now // window) * window
+    counter = f"{KEY_PREFIX}:api-token:{token_ident}:{start}"
+    try:
+        value, count, added = read_count_and_mark(
+            caches["default"], key, counter, amount=1, timeout=window + 5, marks=marks
+        )
+    except Exception:
+        logger.warning("API token cache unavailable: rate limit not checked", exc_info=True)
+        return None
+    if count is not None and count > settings.BUZZ_RATE_API_PER_MINUTE:
+        with contextlib.suppress(Exception):
+            cache.delete_many([mark for (mark, _t), new in zip(marks, added, strict=True) if new])
+        retry_after = max(1, math.ceil(start + window - now))
+        message = _("Too many requests with this token. Try again in %(wait)s.")
+        raise RateLimited(retry_after, message % {"wait": wait_text(retry_after)})
+    return value, added
 
 
 class MessageBudget:

@@ -13,6 +13,7 @@ from redis.connection import Connection
 from community import ratelimit
 from community.cache import count_and_add
 from community.models import AuditAction, AuditEntry
+from community.services import token_rate_ident
 from profiles.services import token_revoke
 from tests.api.conftest import bearer, token_for
 
@@ -83,7 +84,7 @@ def test_a_request_refused_by_the_rate_limit_is_not_audited_and_the_next_allowed
     monkeypatch.setattr(ratelimit, "clock", lambda: now[0])
     token, secret = token_for(member)
     # Another request used up this minute's budget before this hour's first audit.
-    ratelimit.check_api_token(token.pk)
+    ratelimit.check_api_token(token_rate_ident(token.secret_hash))
     assert client.get("/api/v1/me", headers=bearer(secret)).status_code == 429
     assert token_uses() == 0
     now[0] += 60
