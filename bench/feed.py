@@ -65,17 +65,11 @@ def timeline_page(redis, user, *, size: int = PAGE):
     the posts by primary key, still through the visibility rules (a member who
     left a group must not see it), decorated as the feed decorates them."""
     from feed.models import Post
-    from feed.selectors import (
-        FEED_ORDERING,
-        _post_list,
-        attach_engagement,
-        attach_latest_comments,
-    )
+    from feed.selectors import FEED_ORDERING, _post_list, attach_engagement
 
     ids = [int(i) for i in redis.zrevrange(timeline_key(user.pk), 0, size - 1)]
     posts: list[Post] = list(_post_list(user).filter(pk__in=ids).order_by(*FEED_ORDERING))
-    attach_engagement(posts, user)
-    attach_latest_comments(posts)
+    attach_engagement(posts, user)  # as feed_for_member; pages add the comment previews
     return posts
 
 

@@ -15,7 +15,6 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from community import ratelimit
 from community.api_base import AUTH_ERRORS, ApiError, ErrorOut, error_example
 from groups.api import DEFAULT_LIMIT, MAX_LIMIT
 from groups.selectors import access_group, user_may_read_group
@@ -25,7 +24,7 @@ from .models import Comment, Post, Reaction, ReactionKind
 from .selectors import (
     access_post,
     attach_engagement,
-    comments_for,
+    comment_threads_for,
     feed_for_member,
     group_posts_for,
     pinned_posts_for,
@@ -129,9 +128,7 @@ class ThreadOut(CommentOut):
 
 class ThreadPage(Schema):
     items: list[ThreadOut]
-    next_cursor: str | None = Field(
-        description="Always null for now: a post's threads come in one page."
-    )
+    next_cursor: str | None = Field(description="null on the last page.")
 
 
 class ReactionStateOut(Schema):
@@ -282,7 +279,6 @@ def group_posts(request: HttpRequest, slug: str, query: Query[PageQuery]):
 )
 def post_create(request: HttpRequest, payload: PostIn):
     group = access_group(request.auth, payload.group) if payload.group else None
-    ratelimit.check_post(request.auth)  # over the limit: 429 with Retry-After
     post = services.post_publish(
         actor=request.auth, body=payload.body, group=group, is_question=payload.is_question
     )
@@ -335,15 +331,18 @@ def post_delete(request: HttpRequest, post_id: int):
 
 @router.get(
     "/posts/{post_id}/comments",
-    response={200: ThreadPage, 404: ErrorOut, **AUTH_ERRORS},
+    response={200: ThreadPage, 404: ErrorOut, 422: ErrorOut, **AUTH_ERRORS},
     operation_id="comments_list",
     summary="A post's comments",
-    description="Threads oldest first: top-level comments with their replies inside.",
+    description="Threads oldest first: top-level comments with all their replies inside, "
+    "`limit` threads a page (keyset cursor). A cursor of another list: 422.",
     openapi_extra={"responses": POST_NOT_FOUND},
 )
-def comments_list(request: HttpRequest, post_id: int):
+def comments_list(request: HttpRequest, post_id: int, query: Query[PageQuery]):
     post = access_post(request.auth, post_id)
-    return {"items": comments_for(request.auth, post), "next_cursor": None}
+    # A bad cursor raises InvalidCursor: the API's handler answers 422 (community/api.py).
+    page = comment_threads_for(request.auth, post, cursor=query.cursor, size=query.limit)
+    return {"items": page.items, "next_cursor": page.next_cursor}
 
 
 @router.post(
@@ -357,7 +356,6 @@ def comments_list(request: HttpRequest, post_id: int):
 )
 def comment_create(request: HttpRequest, post_id: int, payload: CommentIn):
     post = access_post(request.auth, post_id)
-    ratelimit.check_comment(request.auth)  # over the limit: 429 with Retry-After
     parent = None
     if payload.parent is not None:
         parent = Comment.objects.filter(pk=payload.parent, post=post).first()

@@ -367,6 +367,7 @@ class NotificationKind(models.TextChoices):
     JOIN_REQUEST = "join_request", _("Requests to join my groups")
     KUDOS = "kudos", _("Kudos for me")
     INVITE_ACCEPTED = "invite_accepted", _("My invitations accepted")
+    BADGE = "badge", _("Badges I earn")
 
 
 class Notification(models.Model):

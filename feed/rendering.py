@@ -88,8 +88,8 @@ def render_body(text: str, *, users_by_username: dict[str, int] | None = None) -
 def _active_users_named(names: set[str]) -> dict[str, int]:
     """Active members by lowercased username, matched in any case. Exact
     (lowercase) names first, on the username's unique index; only the names
-    left over are matched case-insensitively, which scans every user (no
-    index on UPPER(username)): most mentions are typed as the username is."""
+    left over are matched case-insensitively (username__iexact), on PostgreSQL
+    on the index on UPPER(username) (profiles migration 0005)."""
     names = set(sorted(names)[:MAX_MENTIONS])
     if not names:
         return {}

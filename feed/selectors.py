@@ -167,7 +167,9 @@ def feed_for_member(
     """The home feed: company-wide posts, posts in the member's groups and posts
     by colleagues they follow; all of them filtered by what the member may read
     (groups.selectors decides). Newest first, or with `top` the posts of the
-    last week with the most engagement since (comments count double)."""
+    last week with the most engagement since (comments count double).
+    Decorated as the API shows posts; a page that shows cards adds their
+    comment previews (attach_latest_comments): the API has no use for them."""
     followed = following_of(user).values("followed_id")
     memberships = Membership.objects.filter(user_id=user.pk).values("group_id")
     home = _post_list(user).filter(
@@ -183,7 +185,6 @@ def feed_for_member(
         ordering = ["-engagement", "-pk"]
     page = keyset_paginate(home, ordering=ordering, cursor=cursor, size=size)
     attach_engagement(page.items, user)
-    attach_latest_comments(page.items)
     return page
 
 
@@ -233,6 +234,10 @@ def attach_latest_comments(posts: list[Post]) -> None:
             )
             .filter(rank__lte=LATEST_COMMENTS_SHOWN)
             .select_related("author__profile")
+            # What a card shows of a comment: no wide user and profile rows.
+            .only(
+                "post_id", "created_at", "body", "author__username", "author__profile__display_name"
+            )
         )
         for comment in ranked:
             latest[comment.post_id].append(comment)
@@ -243,7 +248,19 @@ def attach_latest_comments(posts: list[Post]) -> None:
 def kudos_for_home(user, *, limit: int = 5):
     """Recent kudos to colleagues the member follows (kudos are company-wide)."""
     followed = following_of(user).values("followed_id")
-    return kudos_list().filter(receiver__in=followed)[:limit]
+    # Only what the strip shows: the wide user and profile rows cost more to
+    # fetch and build than the rest of the query (B3).
+    return (
+        kudos_list()
+        .filter(receiver__in=followed)
+        .only(
+            "category",
+            "message",
+            "created_at",
+            "giver__profile__display_name",
+            "receiver__profile__display_name",
+        )[:limit]
+    )
 
 
 def group_posts_for(
@@ -518,6 +535,7 @@ def notification_text(notification: Notification) -> str:
         NotificationKind.JOIN_REQUEST: gettext("%(who)s asks to join %(group)s"),
         NotificationKind.KUDOS: gettext("%(who)s gave you kudos"),
         NotificationKind.INVITE_ACCEPTED: gettext("%(who)s accepted your invitation and joined"),
+        NotificationKind.BADGE: gettext("You earned a badge"),  # `text` names it
     }
     text = sentences.get(notification.kind, "%(who)s") % {
         "who": who,
@@ -535,6 +553,8 @@ def notification_url(notification: Notification, *, absolute: bool = False) -> s
         path = reverse("groups:members", args=[notification.group.slug])
     elif notification.kind == NotificationKind.KUDOS:
         path = f"/people/{notification.recipient.username}/#kudos"
+    elif notification.kind == NotificationKind.BADGE:
+        path = f"/people/{notification.recipient.username}/#badges"
     elif notification.kind == NotificationKind.INVITE_ACCEPTED and notification.actor_id:
         path = f"/people/{notification.actor.username}/"
     else:
@@ -609,3 +629,40 @@ def moderates_something(user) -> bool:
     if is_community_manager(user):
         return True
     return Membership.objects.filter(user_id=user.pk, role__in=[Role.OWNER, Role.ADMIN]).exists()
+
+
+def comment_threads_for(
+    user, post: Post, *, cursor: str | None = None, size: int = 20
+) -> KeysetPage[Comment]:
+    """One page of a readable post's live comment threads, oldest first (keyset
+    on created_at, pk), each with all its live replies (replies are one level
+    deep). A reply whose parent was deleted is a thread of its own, as in
+    comments_for. Three queries whatever the page holds: threads, replies,
+    reactions. The caller has checked the post (access_post)."""
+    live = _live_comments().filter(post=post).select_related("author__profile")
+    tops = live.filter(Q(parent__isnull=True) | Q(parent__deleted_at__isnull=False))
+    page = keyset_paginate(tops, ordering=["created_at", "pk"], cursor=cursor, size=size)
+    if not page.items:
+        return page
+    replies = list(
+        live.filter(parent_id__in=[c.pk for c in page.items]).order_by("created_at", "pk")
+    )
+    comments = [*page.items, *replies]
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    mine: dict[int, str] = {}
+    for comment_id, kind, user_id in Reaction.objects.filter(
+        comment_id__in=[c.pk for c in comments]
+    ).values_list("comment_id", "kind", "user_id"):
+        counts[comment_id][kind] = counts[comment_id].get(kind, 0) + 1
+        if user_id == user.pk:
+            mine[comment_id] = kind
+    by_parent: dict[int, list[Comment]] = defaultdict(list)
+    for comment in comments:
+        comment.reaction_summary = reaction_summary(counts[comment.pk], mine.get(comment.pk))
+        comment.is_accepted = comment.pk == post.accepted_comment_id
+        comment.post = post
+    for reply in replies:
+        by_parent[reply.parent_id].append(reply)
+    for thread in page.items:
+        thread.thread_replies = by_parent.get(thread.pk, [])
+    return page

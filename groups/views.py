@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community.pagination import InvalidCursor, keyset_paginate
+from feed.cards import attach_card_html
 from feed.forms import PostForm
 from feed.selectors import group_posts_for, online_members_of, pinned_posts_for
 
@@ -97,6 +98,8 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             page = group_posts_for(request.user, group, cursor=request.GET.get("after"))
         except InvalidCursor:
             return render(request, "community/bad_cursor.html", status=400)
+        # Pinned and stream cards in one cache round trip.
+        attach_card_html([*pinned, *page.items], request)
     membership = membership_of(request.user, group)
     context = {
         "group": group,

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
@@ -21,6 +22,11 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        indexes = [
+            # Mentions typed in another case (feed.rendering) match username__iexact,
+            # which PostgreSQL runs as UPPER("username"::text) = UPPER(...).
+            models.Index(Upper("username"), name="profiles_user_username_upper"),
+        ]
 
 
 class Department(models.Model):

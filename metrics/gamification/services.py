@@ -203,11 +203,16 @@ def badges_award(*, users: Iterable[int] | None = None, now: dt.datetime | None 
     """Award every active badge to the active members whose contribution count
     of its kind reached its threshold and who do not have it yet: one grouped
     query per badge (per thousand members when `users` is given). Only missing
-    awards are inserted, so a second run awards nothing; the unique constraint
-    keeps a concurrent run from awarding twice. Returns the awards made.
+    awards are inserted, so a second run awards nothing. Returns the awards made.
 
-    No notification: feed.services.notify needs an acting member and a
-    notification kind for badges, which feed does not have yet."""
+    Each new award is told to its member once, through feed.services.notify (their
+    preference for badges, pushed and emailed after commit), in the transaction
+    that inserts it: a rolled-back award tells nobody. Concurrent runs take turns
+    per badge (its row is locked), so the second sees the first's awards and
+    neither awards nor notifies twice; the unique constraint stays the backstop."""
+    from feed.models import NotificationKind  # feed imports metrics
+    from feed.services import notify
+
     now = now or timezone.now()
     batches: list[tuple[int, ...] | None] = (
         [None] if users is None else list(batched(sorted(set(users)), BATCH))
@@ -215,24 +220,37 @@ def badges_award(*, users: Iterable[int] | None = None, now: dt.datetime | None 
     awarded = 0
     for badge in Badge.objects.filter(is_active=True).order_by("pk"):
         for batch in batches:
-            counts = DailyContribution.objects.filter(kind=badge.kind, user__is_active=True)
-            if batch is not None:
-                counts = counts.filter(user_id__in=batch)
-            earners = list(
-                counts.filter(
-                    ~Exists(BadgeAward.objects.filter(badge=badge, user_id=OuterRef("user_id")))
+            with transaction.atomic():
+                # Runs take turns per badge: the next one sees these awards.
+                list(Badge.objects.select_for_update().filter(pk=badge.pk).values_list("pk"))
+                counts = DailyContribution.objects.filter(kind=badge.kind, user__is_active=True)
+                if batch is not None:
+                    counts = counts.filter(user_id__in=batch)
+                earners = list(
+                    counts.filter(
+                        ~Exists(BadgeAward.objects.filter(badge=badge, user_id=OuterRef("user_id")))
+                    )
+                    .values("user_id")
+                    .annotate(n=Sum("count"))
+                    .filter(n__gte=badge.threshold)
+                    .order_by("user_id")
+                    .values_list("user_id", flat=True)
                 )
-                .values("user_id")
-                .annotate(n=Sum("count"))
-                .filter(n__gte=badge.threshold)
-                .order_by("user_id")
-                .values_list("user_id", flat=True)
-            )
-            BadgeAward.objects.bulk_create(
-                [BadgeAward(user_id=user_id, badge=badge, awarded_at=now) for user_id in earners],
-                ignore_conflicts=True,
-            )
-            awarded += len(earners)
+                BadgeAward.objects.bulk_create(
+                    [
+                        BadgeAward(user_id=user_id, badge=badge, awarded_at=now)
+                        for user_id in earners
+                    ],
+                    ignore_conflicts=True,
+                )
+                for user_id in earners:
+                    notify(
+                        recipient_id=user_id,
+                        kind=NotificationKind.BADGE,
+                        actor=None,
+                        text=str(badge),
+                    )
+                awarded += len(earners)
     return awarded
 
 

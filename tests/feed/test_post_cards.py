@@ -1,15 +1,19 @@
 """Home feed cards come from cached viewer-independent parts (feed.cards): they
 must show exactly what the template shows, per viewer, and never a stale part."""
 
+import datetime as dt
 import re
 
 import pytest
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
+from django.utils import timezone
 
 from feed import cards, services
-from feed.selectors import feed_for_member
+from feed.models import Post
+from feed.selectors import attach_latest_comments, feed_for_member
 from groups.models import Visibility
+from profiles.models import User
 from tests.factories import (
     CommentFactory,
     GroupFactory,
@@ -85,6 +89,7 @@ def test_cached_card_is_the_templates_card_for_every_viewer_state(member, settin
         request = RequestFactory().get("/?after=x&y=<z>")
         request.user = member
         page = feed_for_member(member)
+        attach_latest_comments(page.items)  # as the home page does
         assert page.items[-1].has_attachments and page.items[-1].author_online
         expected = [
             render_to_string("feed/_post_card.html", {"post": p}, request=request)
@@ -99,6 +104,7 @@ def test_cached_card_is_the_templates_card_for_every_viewer_state(member, settin
             CSRF.sub("", html) for html in expected
         ]
     assert "reaction--mine" in assembled[-1] and 'class="poll"' in assembled[-1]
+    assert "latest-comments" in assembled[-1]
 
 
 def test_viewers_own_reaction_and_saved_state_are_not_shared_through_the_cache(member):
@@ -216,3 +222,155 @@ def test_home_query_count_is_the_same_for_5_and_20_posts_and_at_most_10(member):
     add_posts(5)
     queries = assert_constant_query_count(lambda: home(client), lambda: add_posts(15))
     assert queries <= 10
+
+
+# --- every page that shows post cards -------------------------------------------------
+
+
+def _scene(member, tmp_path, settings) -> dict[str, str]:
+    """Posts that every card page shows, with what varies a card (pin, poll, file,
+    comments, reactions, saved state, presence, HTML-significant names), and the
+    URL of each page. Times are hours back so "2 days ago" holds while we compare."""
+    from django.core.cache import cache
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from groups.models import Role
+
+    settings.MEDIA_ROOT = tmp_path
+    author = UserFactory(username="prolific")
+    author.profile.display_name = "Ann <O'Neil> & co"
+    author.profile.save()
+    group = GroupFactory(slug="guild", name="Risk & <Return>")
+    MembershipFactory(group=group, user=author, role=Role.OWNER)
+    MembershipFactory(group=group, user=member)
+    body = f"#ifrs17 update for @{member.username}"
+    posts = [
+        services.post_publish(
+            actor=author,
+            body=f"{body} with a **poll**",
+            group=group,
+            is_question=True,
+            uploads=[SimpleUploadedFile("notes.txt", b"plain words")],
+            poll_options=["A", "B"],
+            poll_multiple=False,
+            poll_closes_at=None,
+        ),
+        services.post_create(actor=author, body=f"{body}, pinned", group=group),
+        services.post_create(actor=author, body=f"{body}, plain", group=group),
+    ]
+    services.post_pin(actor=author, post=posts[1])
+    CommentFactory(post=posts[0], body="a <b>bold</b> comment " * 10)
+    services.reaction_toggle(actor=member, kind="celebrate", post=posts[0])
+    services.reaction_toggle(actor=UserFactory(), kind="like", post=posts[2])
+    for post in posts:
+        services.bookmark_toggle(actor=member, post=post)
+    Post.objects.filter(pk__in=[p.pk for p in posts]).update(
+        created_at=timezone.now() - dt.timedelta(days=2, hours=3)
+    )
+    cache.set(f"presence:{author.pk}", 1)
+    return {
+        "group": "/groups/guild/",
+        "hashtag": "/tags/ifrs17/",
+        "saved": "/saved/",
+        "profile posts": "/people/prolific/posts/",
+        "mentions": "/mentions/",
+        "post": f"/posts/{posts[0].pk}/",
+    }
+
+
+def _uncached(monkeypatch) -> None:
+    """The pages as they were: every card rendered by the template in place."""
+    import feed.views
+    import groups.views
+
+    for module in (feed.views, groups.views):
+        monkeypatch.setattr(module, "attach_card_html", lambda posts, request: None)
+
+
+PAGES = ["group", "hashtag", "saved", "profile posts", "mentions", "post"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_card_pages_are_byte_identical_to_the_uncached_rendering(
+    page, member, tmp_path, settings, monkeypatch
+):
+    url = _scene(member, tmp_path, settings)[page]
+    client = client_for(member)
+    cold, warm = client.get(url), client.get(url)  # parts rendered, then read from the cache
+    with monkeypatch.context() as patch:
+        _uncached(patch)
+        plain = client.get(url)
+    pages = [CSRF.sub("", response.content.decode()) for response in (cold, warm, plain)]
+    assert pages[0] == pages[2] and pages[1] == pages[2]
+    assert "reaction--mine" in pages[0]
+    assert 'class="poll"' in pages[0] and "notes.txt" in pages[0]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_card_pages_fill_the_card_cache(page, member, tmp_path, settings):
+    """Guards the test above: the cached path must really run on every page."""
+    url = _scene(member, tmp_path, settings)[page]
+    calls = []
+    original = cards._render_parts
+
+    def counting(post):
+        calls.append(post.pk)
+        return original(post)
+
+    client = client_for(member)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cards, "_render_parts", counting)
+        client.get(url)
+        rendered = len(calls)
+        client.get(url)
+    assert rendered >= 1 and len(calls) == rendered  # the second visit rendered nothing
+
+
+def test_a_cached_secret_card_reaches_no_non_member_on_any_page(member, tmp_path, settings):
+    """A member warms the cache with a secret group's cards on every page; an
+    outsider, and the member once they left, get none of them by any page."""
+    from groups.services import membership_leave
+
+    secret = GroupFactory(slug="vault", visibility=Visibility.SECRET)
+    insider = UserFactory(username="insider")
+    MembershipFactory(group=secret, user=insider, role="owner")
+    MembershipFactory(group=secret, user=member)
+    post = services.post_create(
+        actor=insider, body=f"Project Nightjar #merger for @{member.username}", group=secret
+    )
+    services.bookmark_toggle(actor=member, post=post)
+    urls = ["/", "/groups/vault/", "/tags/merger/", "/saved/", "/people/insider/posts/"]
+    urls += ["/mentions/", f"/posts/{post.pk}/"]
+    member_client = client_for(member)
+    for url in urls:
+        assert "Project Nightjar" in member_client.get(url).content.decode(), url
+
+    membership_leave(actor=member, group=secret)
+    for client in (client_for(UserFactory()), member_client):
+        for url in urls:
+            response = client.get(url)
+            html = response.content.decode()
+            assert "Nightjar" not in html and f'id="post-{post.pk}"' not in html, url
+            if url in ("/groups/vault/", f"/posts/{post.pk}/"):
+                assert response.status_code == 404
+
+
+def _grow_everywhere(member, count: int) -> None:
+    author = User.objects.get(username="prolific")
+    group = GroupFactory._meta.model.objects.get(slug="guild")
+    for _ in range(count):
+        post = services.post_create(
+            actor=author, body=f"#ifrs17 more for @{member.username}", group=group
+        )
+        CommentFactory(post=post)
+        services.reaction_toggle(actor=UserFactory(), kind="like", post=post)
+        services.bookmark_toggle(actor=member, post=post)
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if p != "post"])
+def test_card_pages_query_count_is_the_same_for_3_and_15_posts(page, member, tmp_path, settings):
+    """New posts miss the card cache: rendering their parts must not query."""
+    settings.BUZZ_RATE_POSTS_PER_MINUTE = 100  # one author writes them all
+    url = _scene(member, tmp_path, settings)[page]
+    client = client_for(member)
+    assert_constant_query_count(lambda: client.get(url), lambda: _grow_everywhere(member, 12))
