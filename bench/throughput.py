@@ -204,7 +204,7 @@ def connection_probe(env: dict[str, str], path: str, headers: dict[str, str]) ->
             per_request = (postgres_sessions(database) - opened) / max(1, result.ok)
             figures[label] = (per_request, backends(name), result.ok)
     return (
-        "Connections under daphne: "
+        f"Connections under daphne (GET {path}, which reads the database): "
         + "; ".join(
             f"{label}: {per_request:.2f} new PostgreSQL sessions per request, {still_open} open "
             f"after {ok} requests at 20 req/s"
@@ -453,7 +453,8 @@ def report(step_seconds: float = 4.0, profile_requests: int = 300) -> str:
                         sessions[scenario.name] = ramp_.sessions_per_request or 0.0
                     progress = f"{workers} worker(s), {scenario.name}: {ramp_.steps}"
                     print(f"B6 {time.strftime('%X')} {progress}", file=sys.stderr)
-            probe = connection_probe(env, "/api/v1/me", token)
+            # Not /api/v1/me: a cached token reads no database at all.
+            probe = connection_probe(env, "/api/v1/feed", token)
             stats, queries, mean_ms = profile_me(secret, profile_requests)
     profile = top_costs(stats, profile_requests)
     return _format(results, username, sessions, probe, profile, queries, mean_ms, step_seconds)
