@@ -214,6 +214,33 @@ def _pg_any(terms: list[str], *, prefix: bool) -> SearchQuery:
     return query
 
 
+def _pg_any_deduplicated(terms: list[str]) -> SearchQuery:
+    """_pg_any(terms, prefix=True) with each lexeme once, and no exact lexeme that
+    a prefix already matches ('cobol' | 'cobol' | 'cobol':* is 'cobol':*). The
+    same matches, but PostgreSQL estimates an OR of a dozen repeated lexemes at
+    ~40% of the people where ~7% match, and reads every profile instead of the
+    GIN index (B4: 65 ms -> 9 ms for three words). One round trip to stem."""
+    stems = " || ".join(
+        "plainto_tsquery('english', %s) || plainto_tsquery('dutch', %s)"
+        " || plainto_tsquery('simple', %s)"
+        for _ in terms
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT ({stems})::text", [term for term in terms for _ in range(3)])
+        text = cursor.fetchone()[0] or ""
+    prefixes = sorted({term.lower() for term in terms if len(term) >= 2})
+    kept = [f"'{prefix}':*" for prefix in prefixes]
+    for part in dict.fromkeys(part.strip() for part in text.split(" | ")):
+        lexeme = part.strip("'")
+        if not part or ("'" not in lexeme and any(lexeme.startswith(p) for p in prefixes)):
+            continue  # empty (a stop word), or matched by a prefix already
+        kept.append(part)  # as PostgreSQL wrote it: a quoted lexeme, or 'a' & 'b'
+    if not kept:
+        return _pg_any(terms, prefix=True)
+    # Terms are \w+ only and the rest is PostgreSQL's own output: no stray operators.
+    return SearchQuery(" | ".join(kept), config="simple", search_type="raw")
+
+
 def _pg_all(terms: list[str], *, prefix_last: bool = False) -> SearchQuery:
     query = _pg_term(terms[0], prefix=prefix_last and len(terms) == 1)
     for index, term in enumerate(terms[1:], start=1):
@@ -227,7 +254,7 @@ class _PostgresFullText:
             SearchDocument.objects.filter(pk__in=document_ids).update(search_vector=_pg_vector())
 
     def people_matches(self, terms: list[str], *, limit: int) -> dict[int, float]:
-        query = _pg_any(terms, prefix=True)
+        query = _pg_any_deduplicated(terms)
         scores: dict[int, float] = dict(
             SearchDocument.objects.filter(kind=DocumentKind.PERSON, search_vector=query)
             .annotate(rank=SearchRank(F("search_vector"), query))
