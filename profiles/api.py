@@ -257,6 +257,12 @@ class ExpertSearchOut(Schema):
     tags: list[str] = Field(description="The expertise tags the query was read as.")
     corrections: list[CorrectionOut]
     facets: dict[str, list[FacetOut]]
+    facets_among: int | None = Field(
+        None,
+        description="Null: the facets count every result. A number: a named skill has "
+        "so many holders that only the best were scored, and the facets count those "
+        "(`total` is still exact; selecting a facet counts everyone again).",
+    )
     items: list[ExpertOut]
 
 
@@ -303,6 +309,7 @@ def people_search(request: HttpRequest, query: Query[ExpertSearchQuery]):
         "tags": found.tags,
         "corrections": [{"typed": typed, "tag": tag} for typed, tag in found.corrections],
         "facets": found.facets,
+        "facets_among": found.facets_among,
         "items": [
             {
                 "person": _person(result.profile),

@@ -231,3 +231,27 @@ def test_openapi_lists_the_people_paths(client):
     assert paths["/api/v1/people/{username}"]["get"]["responses"]["404"]["content"][
         "application/json"
     ]["schema"] == {"$ref": "#/components/schemas/ErrorOut"}
+
+
+def test_expert_search_says_when_facets_count_only_the_best_matches(
+    session_client, member, monkeypatch
+):
+    from search import selectors
+
+    # Shallow reading (as tests/search/test_expertise_bounds.py): a handful of
+    # holders behaves like a skill with thousands.
+    monkeypatch.setattr(selectors, "PEOPLE_PAGE", 2)
+    monkeypatch.setattr(selectors, "BOUND_DEPTH", 1)
+    for n in range(8):
+        user = named(f"Kube Person {n}")
+        profile_expertise_set(actor=user, profile=user.profile, names=["Kubernetes"])
+        for _ in range(n):
+            EndorsementFactory(endorsed=user, tag_name="Kubernetes")
+    outbox_drain()
+    client = session_client(member)
+    body = client.get("/api/v1/people/search", {"q": "kubernetes"}).json()
+    assert body["total"] == 8
+    assert body["facets_among"] is not None and 2 <= body["facets_among"] <= body["total"]
+    assert sum(value["count"] for value in body["facets"]["tag"]) <= body["facets_among"]
+    narrowed = client.get("/api/v1/people/search", {"q": "kubernetes", "tag": "Kubernetes"})
+    assert narrowed.json()["facets_among"] is None  # a selected facet counts everyone
