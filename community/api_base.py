@@ -29,7 +29,6 @@ from ninja.security import SessionAuth as NinjaSessionAuth
 from community import ratelimit
 from community.services import (
     TOKEN_CACHE_TTL,
-    TOKEN_TOUCHED_EVERY,
     TOKEN_USED_EVERY,
     audit_token_used,
     token_cache_key,
@@ -44,6 +43,8 @@ from profiles.models import TOKEN_PREFIX, AccessToken
 logger = logging.getLogger(__name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The per-minute last_used_at write's cache mark lives as long as its interval.
+TOKEN_TOUCHED_EVERY = int(profile_services.TOKEN_TOUCH_INTERVAL.total_seconds())
 
 #: The `code` of an error, by HTTP status, when nothing more precise applies.
 DEFAULT_CODES = {

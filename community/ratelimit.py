@@ -18,6 +18,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -58,6 +59,26 @@ def wait_text(seconds: int) -> str:
     return ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes}
 
 
+@dataclass(frozen=True)
+class _Window:
+    """The fixed window `clock()` falls in, and the counter key for it."""
+
+    key: str
+    now: float
+    start: int
+    length: int
+
+    def refusal(self, message: str) -> RateLimited:
+        retry_after = max(1, math.ceil(self.start + self.length - self.now))
+        return RateLimited(retry_after, message % {"wait": wait_text(retry_after)})
+
+
+def _window(scope: str, ident: object, length: int) -> _Window:
+    now = clock()
+    start = int(now // length) * length
+    return _Window(f"{KEY_PREFIX}:{scope}:{ident}:{start}", now, start, length)
+
+
 def hit(
     scope: str,
     ident: object,
@@ -75,13 +96,11 @@ def hit(
     `mark`, a cache key, is cache.add()ed for `mark_timeout` seconds in the same
     Redis round trip: the answer is returned (None when not asked or the cache
     is down). A refused hit does not keep its mark."""
-    now = clock()
-    start = int(now // window) * window
-    key = f"{KEY_PREFIX}:{scope}:{ident}:{start}"
+    current = _window(scope, ident, window)
     try:
         count, marked = count_and_add(
             caches["default"],
-            key,
+            current.key,
             amount=amount,
             timeout=window + 5,
             mark=mark,
@@ -95,8 +114,7 @@ def hit(
             # As if the mark had been asked after the check, as it was before.
             with contextlib.suppress(Exception):
                 cache.delete(mark)
-        retry_after = max(1, math.ceil(start + window - now))
-        raise RateLimited(retry_after, message % {"wait": wait_text(retry_after)})
+        raise current.refusal(message)
     return marked
 
 
@@ -131,6 +149,9 @@ def check_invites(user, *, count: int) -> None:
     )
 
 
+API_TOKEN_WINDOW = 60  # seconds: BUZZ_RATE_API_PER_MINUTE
+
+
 def check_api_token(
     token_id: int, *, mark: str | None = None, mark_timeout: int = 0
 ) -> bool | None:
@@ -140,7 +161,7 @@ def check_api_token(
         "api-token",
         token_id,
         limit=settings.BUZZ_RATE_API_PER_MINUTE,
-        window=60,
+        window=API_TOKEN_WINDOW,
         message=_("Too many requests with this token. Try again in %(wait)s."),
         mark=mark,
         mark_timeout=mark_timeout,
@@ -155,13 +176,10 @@ def check_api_token_cached(
     timeout) of `marks`: (the token, whether each mark was added), (None, [])
     when nothing is cached (nothing counted), None when the cache is down.
     A refused hit keeps none of its marks."""
-    window = 60
-    now = clock()
-    start = int(now // window) * window
-    counter = f"{KEY_PREFIX}:api-token:{token_ident}:{start}"
+    current = _window("api-token", token_ident, API_TOKEN_WINDOW)
     try:
         value, count, added = read_count_and_mark(
-            caches["default"], key, counter, amount=1, timeout=window + 5, marks=marks
+            caches["default"], key, current.key, amount=1, timeout=API_TOKEN_WINDOW + 5, marks=marks
         )
     except Exception:
         logger.warning("API token cache unavailable: rate limit not checked", exc_info=True)
@@ -169,9 +187,7 @@ def check_api_token_cached(
     if count is not None and count > settings.BUZZ_RATE_API_PER_MINUTE:
         with contextlib.suppress(Exception):
             cache.delete_many([mark for (mark, _t), new in zip(marks, added, strict=True) if new])
-        retry_after = max(1, math.ceil(start + window - now))
-        message = _("Too many requests with this token. Try again in %(wait)s.")
-        raise RateLimited(retry_after, message % {"wait": wait_text(retry_after)})
+        raise current.refusal(_("Too many requests with this token. Try again in %(wait)s."))
     return value, added
 
 

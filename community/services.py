@@ -67,7 +67,6 @@ def token_used_key(secret_hash: str) -> str:
 #: (token_cache_forget); the TTL only bounds what no write path announces
 #: (a department's new name) and a cache that failed while one was dropped.
 TOKEN_CACHE_TTL = 30
-TOKEN_TOUCHED_EVERY = 60  # profiles.services.TOKEN_TOUCH_INTERVAL, in seconds
 
 
 def token_cache_key(secret_hash: str) -> str:

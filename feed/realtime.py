@@ -142,7 +142,7 @@ def live_event_publish(
 ) -> LiveEvent:
     """Store the event in the caller's transaction and send it once that commits.
     `on_public_display`: whether the group is on the hub wall, when the caller
-    already knows it (groups.selectors.group_shown_on_public_display); else it is
+    already knows it (groups.selectors.group_on_public_display); else it is
     looked up at send time."""
     event = LiveEvent.objects.create(
         type=type, payload=payload, group_id=group_id, post_id=post_id, recipient_id=recipient_id

@@ -29,7 +29,7 @@ from community.services import audit_record
 from community.uploads import check_size, open_image, reencode_image, sniff_upload
 from groups.models import Group
 from groups.selectors import (
-    group_shown_on_public_display,
+    group_on_public_display,
     is_community_manager,
     posts_visible_to,
     user_may_accept_answer,
@@ -187,7 +187,7 @@ def _publish(post: Post, event_type: str, **payload) -> None:
     """A live event about a post, for the sockets that may see that post."""
     on_public_display = None  # not known: the publisher looks it up after commit
     if post.group_id is None or Post.group.is_cached(post):
-        on_public_display = group_shown_on_public_display(post.group)
+        on_public_display = group_on_public_display(post.group)
     live_event_publish(
         type=event_type,
         group_id=post.group_id,

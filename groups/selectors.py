@@ -206,18 +206,17 @@ def posts_on_public_display() -> QuerySet[Post]:
     )
 
 
-def group_on_public_display(group_id: int | None) -> bool:
-    if group_id is None:
+def group_on_public_display(group: Group | int | None) -> bool:
+    """Whether a group's posts show on the hub wall: open and unarchived. A group
+    already loaded (a write that just checked it) is answered without a query;
+    an id is looked up."""
+    if group is None:
         return False
+    if isinstance(group, Group):
+        return group.visibility == Visibility.OPEN and group.archived_at is None
     return Group.objects.filter(
-        pk=group_id, visibility=Visibility.OPEN, archived_at__isnull=True
+        pk=group, visibility=Visibility.OPEN, archived_at__isnull=True
     ).exists()
-
-
-def group_shown_on_public_display(group: Group | None) -> bool:
-    """group_on_public_display for a group already loaded (a write that just
-    checked it), without a query: open and unarchived."""
-    return group is not None and group.visibility == Visibility.OPEN and group.archived_at is None
 
 
 def not_in_secret_group() -> Q:

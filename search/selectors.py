@@ -432,6 +432,24 @@ def tag_score_sql(now: datetime) -> str:
     return f"{listed} + ({activity}) * {recency}"
 
 
+def _group_scopes_sql(viewer: Any) -> tuple[tuple[str, tuple], tuple[str, tuple]]:
+    """groups.selectors' answers as SQL subqueries of group ids: the groups the
+    viewer may read (posts, answers), and those they may know exist (topic groups)."""
+    return (
+        groups_readable_by(viewer).order_by().values("pk").query.sql_with_params(),
+        groups_visible_to(viewer).order_by().values("pk").query.sql_with_params(),
+    )
+
+
+def _stat_tables() -> tuple[str, str, str]:
+    """The tables of the expertise aggregate: statistics, profiles, users."""
+    return (
+        ExpertiseStat._meta.db_table,
+        Profile._meta.db_table,
+        Profile._meta.get_field("user").related_model._meta.db_table,
+    )
+
+
 def _expertise_rows(
     viewer: Any,
     quality: dict[int, float],
@@ -450,20 +468,14 @@ def _expertise_rows(
         return []
     if user_ids is not None and not user_ids:
         return []
-    readable_sql, readable_params = (
-        groups_readable_by(viewer).order_by().values("pk").query.sql_with_params()
-    )
-    visible_sql, visible_params = (
-        groups_visible_to(viewer).order_by().values("pk").query.sql_with_params()
-    )
+    (readable_sql, readable_params), (visible_sql, visible_params) = _group_scopes_sql(viewer)
     tags_in, tags_params = ids_in_sql("s.tag_id", list(quality))
     users_in, users_params = (
         ("1 = 1", []) if user_ids is None else ids_in_sql("s.user_id", user_ids)
     )
     quality_case = " ".join("WHEN %s THEN %s" for _ in quality)
     quality_params = [value for pair in quality.items() for value in pair]
-    stat, profile = ExpertiseStat._meta.db_table, Profile._meta.db_table
-    user = Profile._meta.get_field("user").related_model._meta.db_table
+    stat, profile, user = _stat_tables()
     # The member's facets ride along from the innermost level, where the planner
     # still knows how many rows there are (it hash-joins instead of looking up
     # every profile one by one).
@@ -519,16 +531,10 @@ def _match_count(viewer: Any, tag_ids: Collection[int], text_ids: Collection[int
     it is a topic group of the member), and the active text matches."""
     if not tag_ids or not getattr(viewer, "is_authenticated", False) or not viewer.is_active:
         return 0
-    readable_sql, readable_params = (
-        groups_readable_by(viewer).order_by().values("pk").query.sql_with_params()
-    )
-    visible_sql, visible_params = (
-        groups_visible_to(viewer).order_by().values("pk").query.sql_with_params()
-    )
+    (readable_sql, readable_params), (visible_sql, visible_params) = _group_scopes_sql(viewer)
     tags_in, tags_params = ids_in_sql("s.tag_id", tag_ids)
     text_in, text_params = ids_in_sql("u.id", text_ids)
-    stat, profile = ExpertiseStat._meta.db_table, Profile._meta.db_table
-    user = Profile._meta.get_field("user").related_model._meta.db_table
+    stat, profile, user = _stat_tables()
     sql = f"""
         SELECT COUNT(*) FROM (
             SELECT s.user_id FROM {stat} s
